@@ -1,0 +1,120 @@
+import type { InStatement, InValue } from "@libsql/client";
+import type { Database } from "~/utils/db.server";
+
+export const eventTypes = [
+  "reservation_created",
+  "reservation_confirmed",
+  "reservation_released",
+  "reservation_expired",
+  "reservation_extended",
+  "stock_changed",
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export type HoldfastEvent = {
+  id: number;
+  type: EventType;
+  reservationId: string | null;
+  productId: string | null;
+  warehouseId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: number;
+};
+
+export type SqlArgs = Record<string, InValue>;
+
+// Statements that append to the outbox inside a command's own write. `rows`
+// is a SELECT of (product_id, warehouse_id) pairs and `guard` an SQL
+// condition that holds only if the command's decision went through, so an
+// event exists exactly when its change does.
+
+// The counts are the row's right after the write: the audit trail, and what
+// a replay of the events must arrive at.
+export function stockChangedEvents(rows: string, guard: string, args: SqlArgs): InStatement {
+  return {
+    sql: `INSERT INTO events (type, product_id, warehouse_id, payload, created_at)
+          SELECT 'stock_changed', i.product_id, i.warehouse_id,
+                 json_object('total', i.total, 'reserved', i.reserved, 'sold', i.sold), :now
+          FROM inventory i
+          WHERE (i.product_id, i.warehouse_id) IN (${rows}) AND ${guard}`,
+    args,
+  };
+}
+
+const statusAfter = {
+  reservation_created: "pending",
+  reservation_confirmed: "confirmed",
+  reservation_released: "released",
+  reservation_expired: "expired",
+  reservation_extended: "pending",
+} as const;
+
+// One event per reservation matched by `reservations` (a WHERE clause over
+// `r`), carrying its lines so the audit trail reads on its own. It runs
+// before the status changes (the guard still matches then), so the status
+// it records is the one the change leads to.
+export function reservationEvents(
+  type: keyof typeof statusAfter,
+  reservations: string,
+  args: SqlArgs,
+): InStatement {
+  return {
+    sql: `INSERT INTO events (type, reservation_id, payload, created_at)
+          SELECT '${type}', r.id,
+                 json_object(
+                   'status', '${statusAfter[type]}',
+                   'expiresAt', r.expires_at,
+                   'items', (SELECT json_group_array(json_object(
+                               'productId', ri.product_id,
+                               'warehouseId', ri.warehouse_id,
+                               'quantity', ri.quantity))
+                             FROM reservation_items ri WHERE ri.reservation_id = r.id)),
+                 :now
+          FROM reservations r
+          WHERE ${reservations}`,
+    args,
+  };
+}
+
+type EventRecord = {
+  id: number;
+  type: string;
+  reservation_id: string | null;
+  product_id: string | null;
+  warehouse_id: string | null;
+  payload: string;
+  created_at: number;
+};
+
+export async function readEventsAfter({
+  database,
+  afterId,
+  limit = 500,
+}: {
+  database: Database;
+  afterId: number;
+  limit?: number;
+}): Promise<HoldfastEvent[]> {
+  const result = await database.reader.execute({
+    sql: `SELECT id, type, reservation_id, product_id, warehouse_id, payload, created_at
+          FROM events WHERE id > :afterId ORDER BY id LIMIT :limit`,
+    args: { afterId, limit },
+  });
+  return result.rows.map((row) => {
+    const r = row as unknown as EventRecord;
+    return {
+      id: Number(r.id),
+      type: r.type as EventType,
+      reservationId: r.reservation_id,
+      productId: r.product_id,
+      warehouseId: r.warehouse_id,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      createdAt: Number(r.created_at),
+    };
+  });
+}
+
+export async function lastEventId(database: Database): Promise<number> {
+  const result = await database.reader.execute("SELECT coalesce(max(id), 0) AS id FROM events");
+  return Number(result.rows[0]?.id ?? 0);
+}

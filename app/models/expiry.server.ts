@@ -1,0 +1,78 @@
+import type { InStatement } from "@libsql/client";
+import type { Database } from "~/utils/db.server";
+import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+
+// The pending holds past their expiry that a command is allowed to clean up:
+// `scope` narrows them (a WHERE condition over `r`, the reservation).
+const due = (scope: string) =>
+  `r.status = 'pending' AND r.expires_at <= :now AND (${scope})`;
+
+// Holds that have a line on one of `rows` (a SELECT of product/warehouse
+// pairs): what reserve and the other commands clear before deciding.
+export const touchingRows = (rows: string) =>
+  `EXISTS (SELECT 1 FROM reservation_items x
+           WHERE x.reservation_id = r.id AND (x.product_id, x.warehouse_id) IN (${rows}))`;
+
+// Expiring is the mirror of confirming: the guard is `expires_at <= now`, so
+// an expiry and a confirm of the same hold can never both happen. The four
+// statements see the same set of due holds (nothing else writes between
+// them) and the last one takes them out of it.
+//
+// `CROSS JOIN` fixes the join order: start from the few due holds (partial
+// index on pending expiries), never from every line ever held on a row.
+export function expireStatements(scope: string, args: SqlArgs): InStatement[] {
+  const dueHolds = due(scope);
+  return [
+    {
+      sql: `UPDATE inventory
+            SET reserved = inventory.reserved - d.quantity, updated_at = :now
+            FROM (SELECT ri.product_id, ri.warehouse_id, sum(ri.quantity) AS quantity
+                  FROM reservations r CROSS JOIN reservation_items ri
+                  WHERE ri.reservation_id = r.id AND ${dueHolds}
+                  GROUP BY ri.product_id, ri.warehouse_id) AS d
+            WHERE inventory.product_id = d.product_id AND inventory.warehouse_id = d.warehouse_id`,
+      args,
+    },
+    stockChangedEvents(
+      `SELECT ri.product_id, ri.warehouse_id
+       FROM reservations r CROSS JOIN reservation_items ri
+       WHERE ri.reservation_id = r.id AND ${dueHolds}`,
+      "1",
+      args,
+    ),
+    reservationEvents("reservation_expired", dueHolds, args),
+    {
+      sql: `UPDATE reservations AS r SET status = 'expired', updated_at = :now WHERE ${dueHolds}`,
+      args,
+    },
+  ];
+}
+
+// The index of the statement above whose rowsAffected counts expired holds.
+export const EXPIRED_COUNT_INDEX = 3;
+
+// The sweep: cleanup only, never needed for correctness (every read and
+// every command already treats a hold past its expiry as dead). It exists so
+// the units show up in the raw counts and so live pages get their
+// `reservation_expired` events. Two sweeps at once are safe: the guard makes
+// the second find nothing.
+export async function expireDue({
+  database,
+  now,
+  batchSize = 500,
+}: {
+  database: Database;
+  now: number;
+  batchSize?: number;
+}): Promise<number> {
+  const scope = `r.id IN (SELECT id FROM reservations
+                          WHERE status = 'pending' AND expires_at <= :now
+                          ORDER BY expires_at, id LIMIT :batchSize)`;
+  let expired = 0;
+  for (;;) {
+    const results = await database.write(expireStatements(scope, { now, batchSize }));
+    const count = results[EXPIRED_COUNT_INDEX]?.rowsAffected ?? 0;
+    expired += count;
+    if (count < batchSize) return expired;
+  }
+}

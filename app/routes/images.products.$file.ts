@@ -1,0 +1,13 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { getProduct } from "~/models/inventory.server";
+import { productImageSvg } from "~/utils/product-image.server";
+
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  const id = params.file?.replace(/\.svg$/, "") ?? "";
+  const { database, clock } = context.app;
+  const product = await getProduct({ database, id, now: clock() });
+  if (!product) return new Response("Not found", { status: 404 });
+  return new Response(productImageSvg(product), {
+    headers: { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" },
+  });
+}

@@ -1,0 +1,71 @@
+// In-process throughput of `reserve`: no HTTP, just the domain command and
+// the one writer, on a fresh embedded database file.
+//   npm run bench:core
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { migrateDatabase } from "../db/migrate";
+import { seedIfEmpty } from "../db/seed";
+import { holdPolicy } from "../app/models/reservation";
+import { reserve } from "../app/models/reservation.server";
+import { createDatabase, type Database } from "../app/utils/db.server";
+
+const HOLDS = Number(process.env.BENCH_HOLDS ?? 20_000);
+const policy = holdPolicy(600);
+
+async function run(database: Database, inFlight: number, pick: () => { productId: string; warehouseId: string }) {
+  let issued = 0;
+  let ok = 0;
+  const started = performance.now();
+  async function lane() {
+    while (issued < HOLDS) {
+      issued += 1;
+      const outcome = await reserve({
+        database,
+        items: [{ ...pick(), quantity: 1 }],
+        holder: { sessionHash: null },
+        policy,
+        now: Date.now(),
+      });
+      if (outcome.ok) ok += 1;
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  return { holdsPerSecond: Math.round(HOLDS / seconds), ok };
+}
+
+async function fresh() {
+  const dir = mkdtempSync(path.join(tmpdir(), "holdfast-bench-"));
+  const database = createDatabase({ url: `file:${path.join(dir, "bench.db")}` });
+  await migrateDatabase(database);
+  await seedIfEmpty(database, Date.now());
+  await database.write([
+    { sql: "UPDATE inventory SET total = 1000000, sold = 0 WHERE product_id = 'aurora-headphones' AND warehouse_id = 'blr-01'", args: {} },
+    { sql: "UPDATE inventory SET total = total + 1000000", args: {} },
+  ]);
+  return { database, dir };
+}
+
+const rows = (await (async () => {
+  const { database, dir } = await fresh();
+  const result = await database.reader.execute("SELECT product_id, warehouse_id FROM inventory");
+  await database.close();
+  rmSync(dir, { recursive: true });
+  return result.rows.map((r) => ({ productId: String(r.product_id), warehouseId: String(r.warehouse_id) }));
+})());
+
+console.log(`reserve, in-process, ${HOLDS} holds per run · ${cpus()[0]?.model} × ${cpus().length} · Node ${process.version}`);
+for (const scenario of ["hot", "spread"] as const) {
+  for (const inFlight of [1, 32, 128]) {
+    const { database, dir } = await fresh();
+    const pick =
+      scenario === "hot"
+        ? () => ({ productId: "aurora-headphones", warehouseId: "blr-01" })
+        : () => rows[Math.floor(Math.random() * rows.length)]!;
+    const result = await run(database, inFlight, pick);
+    await database.close();
+    rmSync(dir, { recursive: true });
+    console.log(`${scenario.padEnd(6)} in flight ${String(inFlight).padStart(3)}: ${result.holdsPerSecond} holds/s (${result.ok} held)`);
+  }
+}

@@ -1,0 +1,157 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+} from "drizzle-orm/sqlite-core";
+import { reservationStatuses } from "../app/models/reservation";
+
+// Times are integer milliseconds since the epoch (UTC): guards compare them
+// with `now` from the injected clock, and integers compare exactly.
+
+export const products = sqliteTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull(),
+    priceCents: integer("price_cents").notNull(),
+    currency: text("currency").notNull(),
+    imageUrl: text("image_url").notNull(),
+    category: text("category").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    check("products_price_cents_non_negative", sql`${t.priceCents} >= 0`),
+    check("products_currency_iso", sql`length(${t.currency}) = 3`),
+    index("products_category").on(t.category),
+  ],
+);
+export type Product = typeof products.$inferSelect;
+
+export const warehouses = sqliteTable("warehouses", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  city: text("city").notNull(),
+});
+export type Warehouse = typeof warehouses.$inferSelect;
+
+// The CHECKs are the backstop of the one promise: even a buggy writer cannot
+// store a row that holds or sells units that do not exist.
+export const inventory = sqliteTable(
+  "inventory",
+  {
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    warehouseId: text("warehouse_id")
+      .notNull()
+      .references(() => warehouses.id),
+    total: integer("total").notNull(),
+    reserved: integer("reserved").notNull().default(0),
+    sold: integer("sold").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.productId, t.warehouseId] }),
+    check("inventory_total_non_negative", sql`${t.total} >= 0`),
+    check("inventory_reserved_non_negative", sql`${t.reserved} >= 0`),
+    check("inventory_sold_non_negative", sql`${t.sold} >= 0`),
+    check("inventory_no_oversell", sql`${t.reserved} + ${t.sold} <= ${t.total}`),
+  ],
+);
+export type InventoryRow = typeof inventory.$inferSelect;
+
+export const reservations = sqliteTable(
+  "reservations",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: reservationStatuses }).notNull(),
+    // sha-256 of the hold token given to the API client; the token itself is
+    // never stored
+    holderHash: text("holder_hash").notNull(),
+    // sha-256 of the browser session's holder id, when a browser made the hold
+    sessionHash: text("session_hash"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    extensionCount: integer("extension_count").notNull().default(0),
+  },
+  (t) => [
+    check(
+      "reservations_status_known",
+      sql`${t.status} IN ('pending', 'confirmed', 'released', 'expired')`,
+    ),
+    check("reservations_expiry_after_creation", sql`${t.expiresAt} > ${t.createdAt}`),
+    check("reservations_extensions_non_negative", sql`${t.extensionCount} >= 0`),
+    // Only pending holds are ever looked up by expiry (the sweep, and the
+    // stale-hold cleanup inside reserve), so the index holds nothing else.
+    index("reservations_pending_expiry")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+export type Reservation = typeof reservations.$inferSelect;
+
+export const reservationItems = sqliteTable(
+  "reservation_items",
+  {
+    reservationId: text("reservation_id")
+      .notNull()
+      .references(() => reservations.id),
+    productId: text("product_id").notNull(),
+    warehouseId: text("warehouse_id").notNull(),
+    quantity: integer("quantity").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.reservationId, t.productId, t.warehouseId] }),
+    check("reservation_items_quantity_positive", sql`${t.quantity} > 0`),
+    index("reservation_items_row").on(t.productId, t.warehouseId),
+  ],
+);
+export type ReservationItem = typeof reservationItems.$inferSelect;
+
+// The transactional outbox: every command appends what it did here in the
+// same write, so the audit trail and the live pages can never disagree with
+// the stock. The id only grows, which is what SSE resumes from.
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type").notNull(),
+    reservationId: text("reservation_id"),
+    productId: text("product_id"),
+    warehouseId: text("warehouse_id"),
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("events_reservation").on(t.reservationId),
+    index("events_created_at").on(t.createdAt),
+  ],
+);
+export type EventRow = typeof events.$inferSelect;
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    // scoped: the client's identity and the route are part of the key, so
+    // one client's key can never replay another's response
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    // null while the first request is still running
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index("idempotency_keys_created_at").on(t.createdAt),
+  ],
+);
+export type IdempotencyKey = typeof idempotencyKeys.$inferSelect;

@@ -1,0 +1,40 @@
+import type { InStatement } from "@libsql/client";
+import type { Database } from "../app/utils/db.server";
+import { seedCatalogue, seedWarehouses } from "./catalogue";
+
+// Seeds the demo shop into an empty database and leaves a used one alone.
+// INSERT OR IGNORE keeps two processes starting at once from colliding.
+export async function seedIfEmpty(database: Database, now: number): Promise<boolean> {
+  const existing = await database.reader.execute("SELECT count(*) AS n FROM warehouses");
+  if (Number(existing.rows[0]?.n ?? 0) > 0) return false;
+  const statements: InStatement[] = seedWarehouses.map((w) => ({
+    sql: "INSERT OR IGNORE INTO warehouses (id, name, city) VALUES (:id, :name, :city)",
+    args: { ...w },
+  }));
+  seedCatalogue().forEach((p, position) => {
+    statements.push({
+      sql: `INSERT OR IGNORE INTO products
+              (id, name, description, price_cents, currency, image_url, category, created_at)
+            VALUES (:id, :name, :description, :priceCents, :currency, :imageUrl, :category, :createdAt)`,
+      args: {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        priceCents: p.priceCents,
+        currency: p.currency,
+        imageUrl: p.imageUrl,
+        category: p.category,
+        createdAt: now + position,
+      },
+    });
+    for (const s of p.stock) {
+      statements.push({
+        sql: `INSERT OR IGNORE INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
+              VALUES (:productId, :warehouseId, :total, 0, :sold, :now)`,
+        args: { productId: p.id, warehouseId: s.warehouseId, total: s.total, sold: s.sold, now },
+      });
+    }
+  });
+  await database.write(statements);
+  return true;
+}

@@ -1,0 +1,67 @@
+// The production server: one short file, because Remix's own server cannot
+// migrate before listening, run the sweeper or shut down gracefully.
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import { migrateDatabase } from "./db/migrate";
+import { seedIfEmpty } from "./db/seed";
+import { holdPolicy } from "./app/models/reservation";
+import { systemClock } from "./app/utils/clock.server";
+import type { AppContext } from "./app/utils/context.server";
+import { createDatabase } from "./app/utils/db.server";
+import { EnvError, parseEnv } from "./app/utils/env.server";
+
+async function main() {
+  const env = parseEnv(process.env, (message) => console.log(message));
+  const database = createDatabase({
+    url: env.DATABASE_URL,
+    authToken: env.DATABASE_AUTH_TOKEN,
+    syncUrl: env.DATABASE_SYNC_URL,
+  });
+  await migrateDatabase(database);
+  if (await seedIfEmpty(database, systemClock())) console.log("Seeded the demo catalogue");
+
+  const context: AppContext = { database, clock: systemClock, env, policy: holdPolicy(env.HOLD_TTL_SECONDS) };
+  const app = express();
+  app.disable("x-powered-by");
+
+  const viteDevServer =
+    process.env.HOLDFAST_DEV === "1"
+      ? await import("vite").then((vite) => vite.createServer({ server: { middlewareMode: true } }))
+      : undefined;
+  if (viteDevServer) {
+    app.use(viteDevServer.middlewares);
+  } else {
+    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
+    app.use(express.static("build/client", { maxAge: "1h" }));
+  }
+
+  const build = viteDevServer
+    ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
+    : ((await import(/* @vite-ignore */ pathToBuild())) as ServerBuild);
+  app.all("*", createRequestHandler({ build, getLoadContext: () => ({ app: context }) }));
+
+  const server = app.listen(env.PORT, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : env.PORT;
+    console.log(`Holdfast listening on http://localhost:${port}`);
+  });
+
+  const shutdown = () => {
+    server.close(() => {
+      void database.close().then(() => process.exit(0));
+    });
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+// Resolved at run time so esbuild leaves the Remix build as its own module.
+function pathToBuild() {
+  return new URL("./server/index.js", import.meta.url).href;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof EnvError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { createDatabase, type Database } from "~/utils/db.server";
+import { holdPolicy } from "~/models/reservation";
+import { reserve } from "~/models/reservation.server";
+import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
+import { runScript } from "../helpers/processes";
+import { migrateDatabase } from "../../db/migrate";
+
+const policy = holdPolicy(600);
+const open: Database[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.close()));
+});
+
+function holdOne(database: Database, productId: string, now = 1_000) {
+  return reserve({
+    database,
+    items: [{ productId, warehouseId: "blr-01", quantity: 1 }],
+    holder: { sessionHash: null },
+    policy,
+    now,
+  }).then(
+    (o) => (o.ok ? "ok" : o.code),
+    (e: unknown) => `error: ${String(e)}`,
+  );
+}
+
+const tally = (outcomes: string[]) =>
+  outcomes.reduce<Record<string, number>>((t, o) => ({ ...t, [o]: (t[o] ?? 0) + 1 }), {});
+
+describe("racing for the last units", () => {
+  test("50 concurrent holds of 1 unit on a row with 10: exactly 10 succeed", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "drop", rows: { "blr-01": 10 } });
+
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => holdOne(database, "drop")));
+
+    expect(tally(outcomes)).toEqual({ ok: 10, insufficient_stock: 40 });
+    expect(await rawCounts(database)).toEqual([
+      { productId: "drop", warehouseId: "blr-01", total: 10, reserved: 10, sold: 0 },
+    ]);
+  });
+
+  test("the same race from two processes on one file: still exactly the stock", async () => {
+    const url = testDatabaseUrl();
+    const database = createDatabase({ url });
+    open.push(database);
+    await migrateDatabase(database);
+    await addProduct(database, { id: "drop", rows: { "blr-01": 10 } });
+
+    const startAt = String(Date.now() + 2_500);
+    const workers = [0, 1].map(() =>
+      runScript("tests/helpers/hold-worker.ts", [url, "drop", "blr-01", "25", startAt]),
+    );
+    const outcomes = (await Promise.all(workers.map((w) => w.output))).flatMap(
+      (out) => JSON.parse(out) as string[],
+    );
+
+    expect(tally(outcomes)).toEqual({ ok: 10, insufficient_stock: 40 });
+    expect((await rawCounts(database))[0]).toMatchObject({ total: 10, reserved: 10 });
+  });
+
+  test("writers wait out another process holding the write lock, then succeed", async () => {
+    const url = testDatabaseUrl();
+    const database = createDatabase({ url });
+    open.push(database);
+    await migrateDatabase(database);
+    await addProduct(database, { id: "drop", rows: { "blr-01": 10 } });
+
+    const locker = runScript("tests/helpers/lock-holder.ts", [url, "400"]);
+    await locker.firstLine;
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => holdOne(database, "drop")));
+    await locker.output;
+
+    expect(tally(outcomes)).toEqual({ ok: 10, insufficient_stock: 10 });
+    // the connection that met SQLITE_BUSY must still commit afterwards
+    expect(await holdOne(database, "drop")).toBe("insufficient_stock");
+    expect((await rawCounts(database))[0]).toMatchObject({ reserved: 10 });
+  });
+});
+
+describe("all or nothing", () => {
+  test("a multi-line hold where one line is short writes nothing at all", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 5, "del-01": 1 } });
+    await addProduct(database, { id: "vase", rows: { "mum-01": 2 } });
+    const before = await rawCounts(database);
+
+    const outcome = await reserve({
+      database,
+      items: [
+        { productId: "lamp", warehouseId: "blr-01", quantity: 5 },
+        { productId: "vase", warehouseId: "mum-01", quantity: 2 },
+        { productId: "lamp", warehouseId: "del-01", quantity: 2 },
+      ],
+      holder: { sessionHash: null },
+      policy,
+      now: 1_000,
+    });
+
+    expect(outcome).toMatchObject({
+      ok: false,
+      code: "insufficient_stock",
+      short: [{ productId: "lamp", warehouseId: "del-01", quantity: 2, available: 1 }],
+    });
+    expect(await rawCounts(database)).toEqual(before);
+    const rows = await database.reader.batch([
+      "SELECT count(*) AS n FROM reservations",
+      "SELECT count(*) AS n FROM reservation_items",
+      "SELECT count(*) AS n FROM events",
+    ]);
+    expect(rows.map((r) => Number(r.rows[0]?.n))).toEqual([0, 0, 0]);
+  });
+
+  test("a hold that takes every free unit of every line succeeds whole", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 1, "del-01": 1, "mum-01": 1 } });
+
+    const outcome = await reserve({
+      database,
+      items: ["blr-01", "del-01", "mum-01"].map((warehouseId) => ({ productId: "lamp", warehouseId, quantity: 1 })),
+      holder: { sessionHash: null },
+      policy,
+      now: 1_000,
+    });
+
+    expect(outcome.ok).toBe(true);
+    expect((await rawCounts(database)).map((r) => r.reserved)).toEqual([1, 1, 1]);
+  });
+
+  test("lines for the same row are added up before the guard", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 3 } });
+    const line = { productId: "lamp", warehouseId: "blr-01", quantity: 2 };
+
+    const outcome = await reserve({ database, items: [line, line], holder: { sessionHash: null }, policy, now: 1 });
+
+    expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
+    expect((await rawCounts(database))[0]?.reserved).toBe(0);
+  });
+
+  test("an unknown product or warehouse is not_found, and nothing is written", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 3 } });
+
+    const outcome = await reserve({
+      database,
+      items: [
+        { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
+        { productId: "lamp", warehouseId: "hyd-01", quantity: 1 },
+      ],
+      holder: { sessionHash: null },
+      policy,
+      now: 1,
+    });
+
+    expect(outcome).toMatchObject({ ok: false, code: "not_found", missing: [{ warehouseId: "hyd-01" }] });
+    expect((await rawCounts(database))[0]?.reserved).toBe(0);
+  });
+});

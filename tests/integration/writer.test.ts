@@ -1,0 +1,46 @@
+import { describe, expect, test } from "vitest";
+import { holdPolicy } from "~/models/reservation";
+import { reserve } from "~/models/reservation.server";
+import { addProduct, freshDatabase, rawCounts } from "../helpers/database";
+
+describe("the one writer per process", () => {
+  test("a failing command never fails the commands queued beside it", async () => {
+    const database = await freshDatabase();
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
+    const good = () =>
+      reserve({
+        database,
+        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
+        holder: { sessionHash: null },
+        policy: holdPolicy(600),
+        now: 1,
+      });
+    const bad = () => database.write([{ sql: "UPDATE inventory SET reserved = total + 1", args: {} }]);
+
+    const results = await Promise.allSettled([good(), bad(), good(), good(), bad(), good()]);
+
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+    ]);
+    expect((await rawCounts(database))[0]?.reserved).toBe(4);
+    await database.close();
+  });
+
+  test("close waits for queued writes instead of dropping them", async () => {
+    const database = await freshDatabase();
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
+    const writes = Array.from({ length: 30 }, () =>
+      database.write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }]),
+    );
+
+    await database.close();
+
+    await expect(Promise.all(writes)).resolves.toHaveLength(30);
+    await expect(database.write([{ sql: "SELECT 1", args: {} }])).rejects.toThrow(/closed/);
+  });
+});
