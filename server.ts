@@ -1,5 +1,6 @@
 // The production server: one short file, because Remix's own server cannot
 // migrate before listening, run the sweeper or shut down gracefully.
+import { fileURLToPath } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
@@ -32,13 +33,13 @@ async function main() {
   if (viteDevServer) {
     app.use(viteDevServer.middlewares);
   } else {
-    app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
-    app.use(express.static("build/client", { maxAge: "1h" }));
+    app.use("/assets", express.static(fromBuild("client/assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(fromBuild("client"), { maxAge: "1h" }));
   }
 
   const build = viteDevServer
     ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
-    : ((await import(/* @vite-ignore */ pathToBuild())) as ServerBuild);
+    : ((await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild);
   app.all("*", createRequestHandler({ build, getLoadContext: () => ({ app: context }) }));
 
   const server = app.listen(env.PORT, () => {
@@ -56,9 +57,10 @@ async function main() {
   process.once("SIGINT", shutdown);
 }
 
-// Resolved at run time so esbuild leaves the Remix build as its own module.
-function pathToBuild() {
-  return new URL("./server/index.js", import.meta.url).href;
+// This file is bundled to <build>/server.js, beside Remix's own output; the
+// Remix build is imported at run time so esbuild leaves it a separate module.
+function fromBuild(relative: string) {
+  return fileURLToPath(new URL(relative, import.meta.url));
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,8 @@
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-if (!existsSync("build/server.js") || !existsSync("build/server/index.js")) {
+const dir = process.env.HOLDFAST_BUILD_DIR ?? "build";
+if (!existsSync(`${dir}/server.js`) || !existsSync(`${dir}/server/index.js`)) {
   console.log("No build yet: building the app once (npm run build)…");
   execSync("npm run build", { stdio: "inherit" });
 }

@@ -11,7 +11,7 @@ export type RunningServer = {
 // Starts the production build exactly as `npm start` does (node
 // build/server.js) on a free port, and resolves once it is listening.
 export function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [path.resolve("build/server.js")], {
+  const child = spawn(process.execPath, [path.resolve(process.env.HOLDFAST_BUILD_DIR ?? "build", "server.js")], {
     env: { ...process.env, NODE_ENV: "production", PORT: "0", ...testSecrets, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

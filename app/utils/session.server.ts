@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { createCookieSessionStorage, type SessionStorage } from "@remix-run/node";
+import { hashSecret, type Holder } from "~/models/reservation.server";
+
+// A browser's holds belong to its session: an httpOnly, signed cookie that
+// carries a random holder id. Only its hash is stored with a reservation.
+
+type SessionData = { holderId: string };
+
+const storages = new Map<string, SessionStorage<SessionData>>();
+
+function storageFor(secret: string): SessionStorage<SessionData> {
+  let storage = storages.get(secret);
+  if (!storage) {
+    storage = createCookieSessionStorage<SessionData>({
+      cookie: {
+        name: "__holdfast",
+        httpOnly: true,
+        sameSite: "lax",
+        path: "/",
+        secrets: [secret],
+        maxAge: 60 * 60 * 24 * 30,
+      },
+    });
+    storages.set(secret, storage);
+  }
+  return storage;
+}
+
+// `Secure` only when the request really came over HTTPS (directly, or behind
+// Fly's proxy, which says so in X-Forwarded-Proto), so the shop also works
+// on http://127.0.0.1 with NODE_ENV=production.
+export function cameOverHttps(request: Request): boolean {
+  const forwarded = request.headers.get("X-Forwarded-Proto")?.split(",")[0]?.trim();
+  return forwarded === "https" || new URL(request.url).protocol === "https:";
+}
+
+// The session's holder, if the browser already has one.
+export async function sessionHolder(request: Request, secret: string): Promise<Holder> {
+  const session = await storageFor(secret).getSession(request.headers.get("Cookie"));
+  const holderId = session.get("holderId");
+  return { tokenHash: null, sessionHash: holderId ? hashSecret(holderId) : null };
+}
+
+// The session's holder, creating one if needed; `setCookie` is set when the
+// response must carry a new cookie.
+export async function ensureSessionHolder(
+  request: Request,
+  secret: string,
+): Promise<{ sessionHash: string; setCookie: string | null }> {
+  const storage = storageFor(secret);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  const existing = session.get("holderId");
+  if (existing) return { sessionHash: hashSecret(existing), setCookie: null };
+  const holderId = randomBytes(24).toString("base64url");
+  session.set("holderId", holderId);
+  const setCookie = await storage.commitSession(session, { secure: cameOverHttps(request) });
+  return { sessionHash: hashSecret(holderId), setCookie };
+}
