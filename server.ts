@@ -4,25 +4,13 @@ import { fileURLToPath } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { migrateDatabase } from "./db/migrate";
-import { seedIfEmpty } from "./db/seed";
-import { holdPolicy } from "./app/models/reservation";
-import { systemClock } from "./app/utils/clock.server";
-import type { AppContext } from "./app/utils/context.server";
-import { createDatabase } from "./app/utils/db.server";
+import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
 
 async function main() {
   const env = parseEnv(process.env, (message) => console.log(message));
-  const database = createDatabase({
-    url: env.DATABASE_URL,
-    authToken: env.DATABASE_AUTH_TOKEN,
-    syncUrl: env.DATABASE_SYNC_URL,
-  });
-  await migrateDatabase(database);
-  if (await seedIfEmpty(database, systemClock())) console.log("Seeded the demo catalogue");
-
-  const context: AppContext = { database, clock: systemClock, env, policy: holdPolicy(env.HOLD_TTL_SECONDS) };
+  const running = await startApp({ env });
+  const context = running.context;
   const app = express();
   app.disable("x-powered-by");
 
@@ -50,7 +38,7 @@ async function main() {
 
   const shutdown = () => {
     server.close(() => {
-      void database.close().then(() => process.exit(0));
+      void running.stop().then(() => process.exit(0));
     });
   };
   process.once("SIGTERM", shutdown);
