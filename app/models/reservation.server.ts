@@ -4,13 +4,9 @@ import type { Database } from "~/utils/db.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { readStock, type StockLevel } from "./inventory.server";
-import type {
-  HoldPolicy,
-  ReservationItemView,
-  ReservationLine,
-  ReservationStatus,
-  ReservationView,
-} from "./reservation";
+import type { HoldPolicy, ReservationLine, ReservationView } from "./reservation";
+import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
+import { reserveKind } from "./reserve-plan.server";
 
 // Who may act on a hold: the API client that holds its token, or the browser
 // session that made it. Only hashes are stored and compared.
@@ -48,17 +44,13 @@ function mergeLines(items: ReservationLine[]): ReservationLine[] {
   return [...merged.values()];
 }
 
-const requestedLines = `SELECT value->>'p' AS product_id, value->>'w' AS warehouse_id, value->>'q' AS quantity
-                        FROM json_each(:lines)`;
-const requestedRows = `SELECT value->>'p', value->>'w' FROM json_each(:lines)`;
 const reservationRows = `SELECT product_id, warehouse_id FROM reservation_items WHERE reservation_id = :id`;
 const isHolder = `(holder_hash = :tokenHash OR session_hash = :sessionHash)`;
 
-// Hold every line or none, as one guarded write:
-// 1. expire the stale holds on the rows it touches, so their units count;
-// 2. insert the reservation only if every line's row has the units free —
-//    this is the decision, made by the database inside BEGIN IMMEDIATE;
-// 3. everything else happens only if that row now exists (its id is new).
+// Hold every line or none. The decision is the database's, inside one
+// guarded write shared with the other holds queued at the same moment (see
+// reserve-plan.server.ts): expire the stale holds on the rows it touches,
+// then insert the reservation only if every line's row has the units free.
 export async function reserve({
   database,
   items,
@@ -73,59 +65,16 @@ export async function reserve({
   now: number;
 }): Promise<ReserveOutcome> {
   const lines = mergeLines(items);
-  const id = randomUUID();
   const holdToken = newHoldToken();
-  const args: SqlArgs = {
-    id,
-    now,
-    expiresAt: now + policy.ttlMs,
+  const created = await database.submit(reserveKind, {
+    id: randomUUID(),
     tokenHash: hashSecret(holdToken),
     sessionHash: holder.sessionHash,
-    lines: JSON.stringify(lines.map((l) => ({ p: l.productId, w: l.warehouseId, q: l.quantity }))),
-    lineCount: lines.length,
-  };
-  const created = `EXISTS (SELECT 1 FROM reservations WHERE id = :id)`;
-  const cleanup = expireStatements(touchingRows(requestedRows), args);
-  const results = await database.write([
-    ...cleanup,
-    {
-      sql: `INSERT INTO reservations
-              (id, status, holder_hash, session_hash, created_at, updated_at, expires_at, extension_count)
-            SELECT :id, 'pending', :tokenHash, :sessionHash, :now, :now, :expiresAt, 0
-            WHERE (SELECT count(*) FROM inventory i JOIN (${requestedLines}) l
-                     ON i.product_id = l.product_id AND i.warehouse_id = l.warehouse_id
-                   WHERE i.total - i.sold - i.reserved >= l.quantity) = :lineCount`,
-      args,
-    },
-    {
-      sql: `UPDATE inventory
-            SET reserved = inventory.reserved + l.quantity, updated_at = :now
-            FROM (${requestedLines}) AS l
-            WHERE inventory.product_id = l.product_id AND inventory.warehouse_id = l.warehouse_id
-              AND ${created}`,
-      args,
-    },
-    {
-      sql: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
-            SELECT :id, l.product_id, l.warehouse_id, l.quantity FROM (${requestedLines}) AS l
-            WHERE ${created}`,
-      args,
-    },
-    stockChangedEvents(requestedRows, created, args),
-    reservationEvents("reservation_created", `r.id = :id`, args),
-  ]);
-  const inserted = results[cleanup.length]?.rowsAffected === 1;
-  if (inserted) {
-    const reservation = await getReservation({
-      database,
-      id,
-      holder: { tokenHash: args.tokenHash as string, sessionHash: null },
-      policy,
-      now,
-    });
-    if (!reservation) throw new Error(`reservation ${id} vanished after it was created`);
-    return { ok: true, reservation, holdToken };
-  }
+    now,
+    expiresAt: now + policy.ttlMs,
+    lines,
+  });
+  if (created) return { ok: true, reservation: toView(created, policy, now), holdToken };
   return explainRefusal({ database, lines, now });
 }
 
@@ -203,6 +152,7 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
       },
       // changes() is the extension's own count: the statement just before
       reservationEvents("reservation_extended", `r.id = :id AND changes() = 1`, args),
+      { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args },
     ];
     return { statements, decision: cleanup.length };
   }
@@ -217,8 +167,9 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
       args,
     ),
     { sql: `UPDATE reservations SET status = '${status}', updated_at = :now WHERE ${liveHold}`, args },
+    { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args },
   ];
-  return { statements, decision: statements.length - 1 };
+  return { statements, decision: statements.length - 2 };
 }
 
 async function transition({
@@ -240,8 +191,9 @@ async function transition({
   const { statements, decision } = transitionStatements(kind, args);
   const results: ResultSet[] = await database.write(statements);
   const changed = results[decision]?.rowsAffected === 1;
-  const reservation = await getReservation({ database, id, holder, policy, now });
-  if (!reservation) return { ok: false, code: "not_found" };
+  const rows = viewRowsById(results[results.length - 1]).get(id);
+  if (!rows) return { ok: false, code: "not_found" };
+  const reservation = toView(rows, policy, now);
   if (changed) return { ok: true, reservation };
   // The guard refused. Holds only ever leave `pending`, never return to it,
   // so the state read now is the state the write saw.
@@ -278,26 +230,6 @@ export const release = (input: TransitionInput) => transition({ ...input, kind: 
 // hard cap on a hold's whole life.
 export const extend = (input: TransitionInput) => transition({ ...input, kind: "extend" });
 
-type ReservationRecord = {
-  id: string;
-  status: ReservationStatus;
-  created_at: number;
-  updated_at: number;
-  expires_at: number;
-  extension_count: number;
-};
-
-type ItemRecord = {
-  product_id: string;
-  warehouse_id: string;
-  quantity: number;
-  product_name: string;
-  warehouse_name: string;
-  price_cents: number;
-  currency: string;
-  image_url: string;
-};
-
 // The holder's view of a hold, with expiry applied at `now` whether or not
 // anything has swept. Anyone but the holder gets nothing at all.
 export async function getReservation({
@@ -313,54 +245,10 @@ export async function getReservation({
   policy: HoldPolicy;
   now: number;
 }): Promise<ReservationView | null> {
-  const [head, lines] = await database.reader.batch(
-    [
-      {
-        sql: `SELECT id, status, created_at, updated_at, expires_at, extension_count
-              FROM reservations WHERE id = :id AND ${isHolder}`,
-        args: { id, tokenHash: holder.tokenHash, sessionHash: holder.sessionHash },
-      },
-      {
-        sql: `SELECT ri.product_id, ri.warehouse_id, ri.quantity, p.name AS product_name,
-                     w.name AS warehouse_name, p.price_cents, p.currency, p.image_url
-              FROM reservation_items ri
-              JOIN products p ON p.id = ri.product_id
-              JOIN warehouses w ON w.id = ri.warehouse_id
-              WHERE ri.reservation_id = :id
-              ORDER BY p.name, w.name`,
-        args: { id },
-      },
-    ],
-    "read",
-  );
-  const row = head?.rows[0] as unknown as ReservationRecord | undefined;
-  if (!row) return null;
-  return toView(row, (lines?.rows ?? []) as unknown as ItemRecord[], policy, now);
-}
-
-function toView(row: ReservationRecord, lines: ItemRecord[], policy: HoldPolicy, now: number): ReservationView {
-  const expiresAt = Number(row.expires_at);
-  const createdAt = Number(row.created_at);
-  const extensionCount = Number(row.extension_count);
-  const status = row.status === "pending" && expiresAt <= now ? "expired" : row.status;
-  const canExtend = status === "pending" && expiresAt < createdAt + policy.maxHoldMs;
-  const items: ReservationItemView[] = lines.map((l) => ({
-    productId: l.product_id,
-    warehouseId: l.warehouse_id,
-    quantity: Number(l.quantity),
-    productName: l.product_name,
-    warehouseName: l.warehouse_name,
-    priceCents: Number(l.price_cents),
-    currency: l.currency,
-    imageUrl: l.image_url,
-  }));
-  return {
-    id: row.id,
-    status,
-    createdAt,
-    updatedAt: Number(row.updated_at),
-    expiresAt,
-    extensionsLeft: canExtend ? Math.max(0, policy.maxExtensions - extensionCount) : 0,
-    items,
-  };
+  const result = await database.reader.execute({
+    sql: reservationViewSql(`r.id = :id AND ${isHolder}`),
+    args: { id, tokenHash: holder.tokenHash, sessionHash: holder.sessionHash },
+  });
+  const rows = viewRowsById(result).get(id);
+  return rows ? toView(rows, policy, now) : null;
 }

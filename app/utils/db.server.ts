@@ -28,15 +28,42 @@ export type Database = {
   // runs one guarded write as one BEGIN IMMEDIATE transaction, queued behind
   // this process's other writes; resolves with one result set per statement
   write: (statements: InStatement[]) => Promise<ResultSet[]>;
+  // queues one command of a kind whose neighbours can share statements
+  submit: <P, R>(kind: WriteKind<P, R>, payload: P) => Promise<R>;
   // resolves once every write queued so far has finished
   drain: () => Promise<void>;
   close: () => Promise<void>;
   isLocalFile: boolean;
 };
 
+// A kind of write whose queued commands can share one set of statements:
+// `plan` turns the payloads of neighbouring queued commands of this kind
+// into statements, and their results back into one outcome per command, in
+// order.
+export type WriteKind<P, R> = {
+  name: string;
+  plan: (payloads: P[]) => { statements: InStatement[]; outcomes: (results: ResultSet[]) => R[] };
+};
+
+// Commands that bring their own statements: they share the transaction but
+// not the statements.
+const plainStatements: WriteKind<InStatement[], ResultSet[]> = {
+  name: "statements",
+  plan(payloads) {
+    return {
+      statements: payloads.flat(),
+      outcomes(results) {
+        let offset = 0;
+        return payloads.map((p) => results.slice(offset, (offset += p.length)));
+      },
+    };
+  },
+};
+
 type QueuedWrite = {
-  statements: InStatement[];
-  resolve: (results: ResultSet[]) => void;
+  kind: WriteKind<unknown, unknown>;
+  payload: unknown;
+  resolve: (outcome: unknown) => void;
   reject: (error: unknown) => void;
 };
 
@@ -102,34 +129,43 @@ export function createDatabase(config: DatabaseConfig): Database {
   }
 
   // Group commit: the commands waiting in the queue run in one transaction.
-  // Every guard lives in the SQL, so a command whose guard fails changes
-  // nothing and the others are unaffected; only an error (which rolls the
-  // whole group back) makes each command run again on its own, so one bad
-  // command can never fail its neighbours.
+  // Neighbouring commands of one kind share one plan (one set of statements
+  // for all of them), which is where the throughput comes from. Every guard
+  // lives in the SQL, so a command whose guard fails changes nothing and the
+  // others are unaffected; only an error (which rolls the whole group back)
+  // makes each command run again on its own, so one bad command can never
+  // fail its neighbours.
   async function runGroup(group: QueuedWrite[]) {
-    if (group.length === 1) {
-      const [only] = group as [QueuedWrite];
-      try {
-        only.resolve(await runWithBusyRetry(only.statements));
-      } catch (error) {
-        only.reject(error);
-      }
-      return;
+    const segments: QueuedWrite[][] = [];
+    for (const w of group) {
+      const last = segments[segments.length - 1];
+      if (last && last[0]!.kind === w.kind) last.push(w);
+      else segments.push([w]);
     }
+    const plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
+    let results: ResultSet[];
     try {
-      const results = await runWithBusyRetry(group.flatMap((w) => w.statements));
-      let offset = 0;
-      for (const w of group) {
-        w.resolve(results.slice(offset, offset + w.statements.length));
-        offset += w.statements.length;
-      }
+      results = await runWithBusyRetry(plans.flatMap((p) => p.statements));
     } catch (error) {
-      if (isBusyError(error)) {
+      if (group.length === 1 || isBusyError(error)) {
         for (const w of group) w.reject(error);
         return;
       }
       for (const w of group) await runGroup([w]);
+      return;
     }
+    let offset = 0;
+    segments.forEach((segment, i) => {
+      const plan = plans[i]!;
+      const own = results.slice(offset, offset + plan.statements.length);
+      offset += plan.statements.length;
+      try {
+        const outcomes = plan.outcomes(own);
+        segment.forEach((w, j) => w.resolve(outcomes[j]));
+      } catch (error) {
+        for (const w of segment) w.reject(error);
+      }
+    });
   }
 
   async function pump() {
@@ -146,16 +182,23 @@ export function createDatabase(config: DatabaseConfig): Database {
     markIdle();
   }
 
-  function write(statements: InStatement[]): Promise<ResultSet[]> {
+  function submit<P, R>(kind: WriteKind<P, R>, payload: P): Promise<R> {
     if (closed) return Promise.reject(new Error("The database is closed"));
-    return new Promise((resolve, reject) => {
-      queue.push({ statements, resolve, reject });
+    return new Promise<R>((resolve, reject) => {
+      queue.push({
+        kind: kind as WriteKind<unknown, unknown>,
+        payload,
+        resolve: resolve as (outcome: unknown) => void,
+        reject,
+      });
       if (!running) {
         idle = new Promise((r) => (markIdle = r));
         void pump();
       }
     });
   }
+
+  const write = (statements: InStatement[]) => submit(plainStatements, statements);
 
   async function drain() {
     if (running) await idle;
@@ -165,6 +208,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     db: drizzle(reader, { schema }),
     reader,
     write,
+    submit,
     drain,
     isLocalFile,
     async close() {

@@ -80,6 +80,34 @@ describe("racing for the last units", () => {
   });
 });
 
+describe("holds queued together", () => {
+  test("are decided in order, each against the units the earlier ones left", async () => {
+    const database = await freshDatabase();
+    open.push(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 2, "del-01": 1 } });
+    const hold = (items: { warehouseId: string; quantity: number }[]) =>
+      reserve({
+        database,
+        items: items.map((i) => ({ productId: "lamp", ...i })),
+        holder: { sessionHash: null },
+        policy,
+        now: 1_000,
+      }).then((o) => (o.ok ? "ok" : o.code));
+
+    const outcomes = await Promise.all([
+      hold([{ warehouseId: "blr-01", quantity: 3 }]),
+      hold([{ warehouseId: "blr-01", quantity: 1 }]),
+      hold([{ warehouseId: "blr-01", quantity: 1 }, { warehouseId: "del-01", quantity: 2 }]),
+      hold([{ warehouseId: "blr-01", quantity: 1 }, { warehouseId: "del-01", quantity: 1 }]),
+      hold([{ warehouseId: "del-01", quantity: 1 }]),
+      hold([{ warehouseId: "hyd-01", quantity: 1 }]),
+    ]);
+
+    expect(outcomes).toEqual(["insufficient_stock", "ok", "insufficient_stock", "ok", "insufficient_stock", "not_found"]);
+    expect((await rawCounts(database)).map((r) => r.reserved)).toEqual([2, 1]);
+  });
+});
+
 describe("all or nothing", () => {
   test("a multi-line hold where one line is short writes nothing at all", async () => {
     const database = await freshDatabase();
