@@ -6,13 +6,22 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
+import { createLog, logRequests } from "./app/utils/log.server";
+
+// Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
+// kills it; finish a little earlier, on our own terms.
+const SHUTDOWN_DEADLINE_MS = 8_000;
 
 async function main() {
-  const env = parseEnv(process.env, (message) => console.log(message));
-  const running = await startApp({ env });
+  // NODE_ENV is read before parseEnv so that its own messages come out in
+  // the same format as every later line
+  const log = createLog({ json: process.env.NODE_ENV === "production" });
+  const env = parseEnv(process.env, (message) => log(message));
+  const running = await startApp({ env, log });
   const context = running.context;
   const app = express();
   app.disable("x-powered-by");
+  app.use(logRequests(log));
 
   const viteDevServer =
     process.env.HOLDFAST_DEV === "1"
@@ -28,18 +37,51 @@ async function main() {
   const build = viteDevServer
     ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
     : ((await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild);
-  app.all("*", createRequestHandler({ build, getLoadContext: () => ({ app: context }) }));
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      getLoadContext: (req) => ({
+        app: context,
+        clientAddress: req.get("Fly-Client-IP") ?? req.socket.remoteAddress ?? "unknown",
+      }),
+    }),
+  );
 
   const server = app.listen(env.PORT, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.PORT;
-    console.log(`Holdfast listening on http://localhost:${port}`);
+    log(`Holdfast listening on http://localhost:${port}`);
   });
 
-  const shutdown = () => {
-    server.close(() => {
-      void running.stop().then(() => process.exit(0));
-    });
+  // SIGTERM (a deploy, a restart, Fly stopping the machine): stop accepting
+  // connections, end live streams and the sweeper, let in-flight requests
+  // finish, commit every queued write, close the database, exit 0. If any
+  // of that hangs, exit non-zero at the deadline rather than be killed.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log("shutting down", { signal });
+    setTimeout(() => {
+      log("shutdown deadline passed, exiting anyway", { level: "error" });
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close() only closes the keep-alive connections idle at that
+    // moment; one that finishes its last response later must go too
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+    running.stop({ requestsDone }).then(
+      () => {
+        clearInterval(closeIdle);
+        log("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log("shutdown failed", { level: "error", error: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);

@@ -1,10 +1,12 @@
-// Bundles server.ts (and the app modules it shares) into build/server.js.
+// Bundles server.ts (and the app modules it shares) into build/server.js,
+// and the one-shot sweep into build/sweep.js: the production image has no
+// tsx, only node and the production dependencies.
 // Packages stay external: the image installs them with npm ci.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["server.ts"],
-  outfile: `${process.env.HOLDFAST_BUILD_DIR ?? "build"}/server.js`,
+  entryPoints: { server: "server.ts", sweep: "scripts/sweep.ts" },
+  outdir: process.env.HOLDFAST_BUILD_DIR ?? "build",
   bundle: true,
   platform: "node",
   format: "esm",

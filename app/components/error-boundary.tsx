@@ -18,7 +18,7 @@ export function GeneralErrorBoundary() {
       <p className="text-sm font-semibold text-brand-600">{status}</p>
       <h1 className="mt-2 text-3xl font-bold tracking-tight">{title}</h1>
       <p className="mt-4 text-muted">{detail}</p>
-      <Link to="/products" className="mt-8 inline-block rounded-lg bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
+      <Link to="/products" className="btn btn-primary mt-8">
         Back to the shop
       </Link>
     </section>

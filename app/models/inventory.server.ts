@@ -137,3 +137,41 @@ export async function listWarehouses({ database }: { database: Database }): Prom
   const result = await database.reader.execute("SELECT id, name, city FROM warehouses ORDER BY name");
   return (result.rows as unknown as WarehouseView[]).map((w) => ({ id: w.id, name: w.name, city: w.city }));
 }
+
+// Others from the same category, starting after this one's id and wrapping
+// round, so neighbouring products suggest different things.
+export async function similarProducts({
+  database,
+  product,
+  limit,
+  now,
+}: {
+  database: Database;
+  product: { id: string; category: string };
+  limit: number;
+  now: number;
+}): Promise<ProductView[]> {
+  const result = await database.reader.execute({
+    sql: `SELECT ${productColumns} FROM products
+          WHERE category = :category AND id != :id
+          ORDER BY id < :id, id LIMIT :limit`,
+    args: { id: product.id, category: product.category, limit },
+  });
+  return withStock(database, result.rows as unknown as ProductRecord[], now);
+}
+
+// The shop window: the first product of each category.
+export async function featuredProducts({
+  database,
+  now,
+}: {
+  database: Database;
+  now: number;
+}): Promise<ProductView[]> {
+  const result = await database.reader.execute(
+    `SELECT ${productColumns} FROM products
+     WHERE id IN (SELECT min(id) FROM products GROUP BY category)
+     ORDER BY category`,
+  );
+  return withStock(database, result.rows as unknown as ProductRecord[], now);
+}

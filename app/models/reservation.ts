@@ -16,11 +16,21 @@ export type FailureCode = (typeof failureCodes)[number];
 export const MAX_LINES_PER_HOLD = 20;
 export const MAX_QUANTITY_PER_LINE = 100;
 
+const idSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be an id: letters, digits, '-' and '_'");
+
 export const reservationLineSchema = z
   .object({
-    productId: z.string().min(1).max(100),
-    warehouseId: z.string().min(1).max(100),
-    quantity: z.number().int().positive().max(MAX_QUANTITY_PER_LINE),
+    productId: idSchema,
+    warehouseId: idSchema,
+    quantity: z
+      .number({ invalid_type_error: "must be a number" })
+      .int("must be a whole number")
+      .positive("must be at least 1")
+      .max(MAX_QUANTITY_PER_LINE, `must be at most ${MAX_QUANTITY_PER_LINE}`),
   })
   .strict();
 export type ReservationLine = z.infer<typeof reservationLineSchema>;

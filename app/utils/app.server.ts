@@ -1,16 +1,21 @@
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
+import { startLiveHub } from "~/models/live.server";
 import { holdPolicy } from "~/models/reservation";
 import { systemClock, type Clock } from "./clock.server";
 import type { AppContext } from "./context.server";
 import { createDatabase } from "./db.server";
 import type { Env } from "./env.server";
+import { createLog, type Log } from "./log.server";
+import { startSweeper } from "./sweeper.server";
 
 export type RunningApp = {
   context: AppContext;
-  // stops the background work and closes the database, after in-flight
-  // writes have finished
-  stop: () => Promise<void>;
+  // stops the background work (the sweeper, live streams), waits for
+  // `requestsDone` (the HTTP server's in-flight requests, so none of them
+  // finds the database closed), then closes the database once every queued
+  // write has committed
+  stop: (options?: { requestsDone?: Promise<void> }) => Promise<void>;
 };
 
 // Everything a server process runs besides HTTP: the database (migrated and
@@ -19,11 +24,11 @@ export type RunningApp = {
 export async function startApp({
   env,
   clock = systemClock,
-  log = console.log,
+  log = createLog({ json: env.NODE_ENV === "production" }),
 }: {
   env: Env;
   clock?: Clock;
-  log?: (message: string) => void;
+  log?: Log;
 }): Promise<RunningApp> {
   const database = createDatabase({
     url: env.DATABASE_URL,
@@ -33,10 +38,18 @@ export async function startApp({
   await migrateDatabase(database);
   if (await seedIfEmpty(database, clock())) log("Seeded the demo catalogue");
 
-  const context: AppContext = { database, clock, env, policy: holdPolicy(env.HOLD_TTL_SECONDS) };
+  const live = await startLiveHub({ database, clock, log });
+  const context: AppContext = { database, clock, env, log, live, policy: holdPolicy(env.HOLD_TTL_SECONDS) };
+  const sweeper = startSweeper({ database, clock, log, intervalSeconds: env.SWEEP_INTERVAL_SECONDS });
   return {
     context,
-    async stop() {
+    async stop({ requestsDone } = {}) {
+      // 1. background work and live streams end first: an open stream is a
+      //    request that would never finish by itself
+      await Promise.all([sweeper.stop(), live.stop()]);
+      // 2. the requests already accepted finish, their writes queued
+      await requestsDone;
+      // 3. the writer commits its queue, then the database closes
       await database.close();
     },
   };

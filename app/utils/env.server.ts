@@ -4,32 +4,57 @@ import { z } from "zod";
 // Every setting the server reads, checked once at start: a wrong value stops
 // start-up with a message that names the variable.
 
-// An empty variable (KEY= in a .env file or fly.toml) means "not set".
+// An empty variable (KEY= in a .env file or fly.toml) means "not set", so it
+// takes the default; without this `z.coerce.number()` would read "" as 0 and
+// SWEEP_INTERVAL_SECONDS= would silently turn the sweeper off.
 const unsetIfEmpty = <T extends z.ZodTypeAny>(schema: T) =>
-  z.preprocess((v) => (v === "" ? undefined : v), schema);
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema);
 const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters").optional());
 const optionalText = unsetIfEmpty(z.string().optional());
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const int = (fallback: number, { min, max }: { min: number; max: number }) =>
+  unsetIfEmpty(
+    z.coerce
+      .number({ invalid_type_error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+
+const remoteUrl = /^(libsql|https?|wss?):\/\//;
+
+// The database settings, shared by the server and the one-shot sweep.
+const databaseFields = {
+  DATABASE_URL: unsetIfEmpty(
+    z
+      .string()
+      .default("file:data/holdfast.db")
+      .refine((u) => u.startsWith("file:") || remoteUrl.test(u), "must start with file:, libsql://, http(s):// or ws(s)://"),
+  ),
+  DATABASE_AUTH_TOKEN: optionalText,
+  DATABASE_SYNC_URL: optionalText.refine(
+    (u) => u === undefined || remoteUrl.test(u),
+    "must be the libsql:// (or http(s)://) URL of the primary",
+  ),
+};
+
+const httpUrl = optionalText.refine(
+  (u) => u === undefined || (URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)),
+  "must be an http:// or https:// URL",
+);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATABASE_URL: z
-    .string()
-    .default("file:data/holdfast.db")
-    .refine((u) => /^(file|libsql|https?|wss?):/.test(u), "must start with file:, libsql:, http(s): or ws(s):"),
-  DATABASE_AUTH_TOKEN: optionalText,
-  DATABASE_SYNC_URL: optionalText.refine(
-    (u) => u === undefined || /^(libsql|https?|wss?):/.test(u),
-    "must be the libsql:// (or http(s)://) URL of the primary",
-  ),
-  HOLD_TTL_SECONDS: positiveInt(600).refine((n) => n <= 24 * 3600, "must be at most 86400 (a day)"),
+  PORT: int(3000, { min: 0, max: 65535 }),
+  ...databaseFields,
+  HOLD_TTL_SECONDS: int(600, { min: 1, max: 24 * 3600 }),
   SESSION_SECRET: secret,
   CRON_SECRET: secret,
   ADMIN_TOKEN: secret,
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(120),
-  SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(15),
-  SWEEP_URL: optionalText.refine((u) => u === undefined || URL.canParse(u), "must be a URL"),
+  RATE_LIMIT_PER_MINUTE: int(120, { min: 0, max: 1_000_000 }),
+  // 0 turns the in-process sweeper off (expiry stays exact without it)
+  SWEEP_INTERVAL_SECONDS: int(15, { min: 0, max: 24 * 3600 }),
+  SWEEP_URL: httpUrl,
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "SESSION_SECRET" | "CRON_SECRET" | "ADMIN_TOKEN"> & {
@@ -42,23 +67,59 @@ export class EnvError extends Error {}
 
 const secrets = ["SESSION_SECRET", "CRON_SECRET", "ADMIN_TOKEN"] as const;
 
+type DatabaseSettings = {
+  DATABASE_URL: string;
+  DATABASE_AUTH_TOKEN?: string | undefined;
+  DATABASE_SYNC_URL?: string | undefined;
+};
+
+// The three ways to run: an embedded file on this machine's disk; a remote
+// libSQL server (sqld or Turso) that every machine writes to; or an embedded
+// replica, a local file synced from that primary (reads local, writes go to
+// the primary).
+export type DatabaseMode = "embedded" | "remote" | "replica";
+
+export function databaseMode(env: DatabaseSettings): DatabaseMode {
+  if (!env.DATABASE_URL.startsWith("file:")) return "remote";
+  return env.DATABASE_SYNC_URL ? "replica" : "embedded";
+}
+
+function parseWith<T extends z.ZodTypeAny>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+// Combinations that each variable accepts alone but that cannot work together.
+function checkDatabase(env: DatabaseSettings) {
+  const problem = (message: string) => new EnvError(`Invalid configuration:\n  ${message}`);
+  if (env.DATABASE_SYNC_URL && !env.DATABASE_URL.startsWith("file:")) {
+    throw problem("DATABASE_URL must be a file: path when DATABASE_SYNC_URL is set (the embedded replica)");
+  }
+  if (env.DATABASE_AUTH_TOKEN && databaseMode(env) === "embedded") {
+    throw problem(
+      "DATABASE_AUTH_TOKEN is set but DATABASE_URL is a local file without DATABASE_SYNC_URL, so it would be ignored",
+    );
+  }
+  // Turso refuses every unauthenticated request; say so at start rather
+  // than on the first query.
+  const primary = databaseMode(env) === "remote" ? env.DATABASE_URL : env.DATABASE_SYNC_URL;
+  if (primary && !env.DATABASE_AUTH_TOKEN && /\.turso\.io(:\d+)?(\/|$)/.test(primary)) {
+    throw problem("DATABASE_AUTH_TOKEN must be set for a Turso database");
+  }
+}
+
 // Production refuses to start without its secrets; development makes
 // throwaway ones and says so, so `npm start` works on a fresh clone.
 export function parseEnv(
   source: Record<string, string | undefined>,
   log: (message: string) => void = () => {},
 ): Env {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
-    throw new EnvError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
-  }
-  const env = result.data;
-  if (env.DATABASE_SYNC_URL && !env.DATABASE_URL.startsWith("file:")) {
-    throw new EnvError(
-      "Invalid configuration:\n  DATABASE_URL must be a file: path when DATABASE_SYNC_URL is set (the embedded replica)",
-    );
-  }
+  const env = parseWith(envSchema, source);
+  checkDatabase(env);
   const missing = secrets.filter((name) => !env[name]);
   if (missing.length > 0 && env.NODE_ENV === "production") {
     throw new EnvError(`Missing configuration: ${missing.join(", ")} must be set in production`);
@@ -66,4 +127,37 @@ export function parseEnv(
   const generated = Object.fromEntries(missing.map((name) => [name, randomBytes(32).toString("hex")]));
   if (missing.length > 0) log(`${missing.join(", ")} not set: generated random values for this run`);
   return { ...env, ...generated } as Env;
+}
+
+// `npm run sweep` (a Fly scheduled machine, or any cron) needs only the
+// database settings, or the app's URL and the cron secret: not the session
+// secret or admin token, which the scheduled machine should not hold.
+const sweepSchema = z.object({ ...databaseFields, CRON_SECRET: secret, SWEEP_URL: httpUrl });
+
+export type SweepTarget =
+  // sweep a database directly: a remote primary, or the local file when it
+  // is the only copy and nobody asked for HTTP
+  | { kind: "database"; mode: "remote" | "embedded"; url: string; authToken: string | undefined }
+  // the embedded file lives on the app machine's volume: ask the app
+  | { kind: "http"; url: string; cronSecret: string };
+
+export function parseSweepTarget(source: Record<string, string | undefined>): SweepTarget {
+  const env = parseWith(sweepSchema, source);
+  checkDatabase(env);
+  const mode = databaseMode(env);
+  if (mode === "remote") {
+    return { kind: "database", mode, url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN };
+  }
+  // A one-shot sweep has no use for a local replica: it writes to the
+  // primary directly, which is where a replica's writes go anyway.
+  if (mode === "replica" && env.DATABASE_SYNC_URL) {
+    return { kind: "database", mode: "remote", url: env.DATABASE_SYNC_URL, authToken: env.DATABASE_AUTH_TOKEN };
+  }
+  if (env.SWEEP_URL) {
+    if (!env.CRON_SECRET) {
+      throw new EnvError("Missing configuration: CRON_SECRET must be set to sweep through SWEEP_URL");
+    }
+    return { kind: "http", url: env.SWEEP_URL, cronSecret: env.CRON_SECRET };
+  }
+  return { kind: "database", mode: "embedded", url: env.DATABASE_URL, authToken: undefined };
 }

@@ -20,7 +20,7 @@ export function startServer(env: Record<string, string>): Promise<RunningServer>
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[\w.:-]+)/.exec(output);
       if (match) {
         resolve({
           url: match[1]!.replace("localhost", "127.0.0.1"),

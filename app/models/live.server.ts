@@ -1,0 +1,258 @@
+import type { Clock } from "~/utils/clock.server";
+import type { Database } from "~/utils/db.server";
+import { lastEventId, readEventsAfter, type HoldfastEvent } from "./events.server";
+import { readStock } from "./inventory.server";
+import type { LiveReservationMessage, LiveStockMessage } from "./live";
+import type { ReservationStatus } from "./reservation";
+
+// The live side of the outbox (DESIGN.md, "Events"): one hub per process
+// tails the events table — one query per tick for the whole process, never
+// one per connected browser — and fans what changed out to the streams that
+// watch it.
+
+export type LiveStream<Message> = {
+  send: (message: Message) => void;
+  // ends the stream, telling the browser to come back (to this machine or
+  // another) after about `reconnectInMs`
+  close: (reconnectInMs: number) => void;
+};
+
+export type LiveHub = {
+  // the last event this process has fanned out: a page rendered now is
+  // current up to here, so its stream can start from it
+  cursor: () => number;
+  // `after`: the last event the browser has seen (Last-Event-ID), or null
+  // when it has seen nothing and needs the current state first
+  watchStock: (input: {
+    productIds: string[];
+    after: number | null;
+    stream: LiveStream<LiveStockMessage>;
+  }) => () => void;
+  watchReservation: (input: {
+    reservationId: string;
+    after: number | null;
+    // the holder's view, read just before watching
+    current: { status: ReservationStatus; expiresAt: number };
+    stream: LiveStream<LiveReservationMessage>;
+  }) => () => void;
+  subscriberCount: () => number;
+  // false once the hub is stopping: new streams are turned away
+  accepting: () => boolean;
+  // runs one tick now; the timer calls it, tests may too
+  tick: () => Promise<void>;
+  // shutdown: stops tailing, waits for a tick in flight and closes every
+  // stream with a reconnect hint
+  stop: () => Promise<void>;
+};
+
+type StockSubscriber = {
+  productIds: string[];
+  stream: LiveStream<LiveStockMessage>;
+  // owes the browser the current state (it connected with nothing, or
+  // missed something this process no longer remembers)
+  needsSnapshot: boolean;
+};
+
+type ReservationSubscriber = {
+  reservationId: string;
+  stream: LiveStream<LiveReservationMessage>;
+};
+
+// What the hub remembers of each recent event: enough to tell a browser
+// that comes back with a Last-Event-ID whether it missed anything it
+// watches.
+type Seen = { id: number; productId: string | null; reservationId: string | null };
+
+export async function startLiveHub({
+  database,
+  clock,
+  intervalMs = 250,
+  batchSize = 500,
+  historySize = 10_000,
+  reconnectHintMs = 1_000,
+  log = console.error,
+}: {
+  database: Database;
+  clock: Clock;
+  intervalMs?: number;
+  batchSize?: number;
+  historySize?: number;
+  reconnectHintMs?: number;
+  log?: (message: string) => void;
+}): Promise<LiveHub> {
+  // Start from the newest event: the history before this process is in the
+  // database, and a browser that needs it gets a snapshot instead.
+  let cursor = await lastEventId(database);
+  let history: Seen[] = [];
+  // every event after this id is in `history`
+  let rememberedFrom = cursor;
+  const stockByProduct = new Map<string, Set<StockSubscriber>>();
+  const stockSubscribers = new Set<StockSubscriber>();
+  const reservationSubscribers = new Map<string, Set<ReservationSubscriber>>();
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let failing = false;
+
+  function missed(after: number, matches: (seen: Seen) => boolean): boolean {
+    if (after < rememberedFrom) return true;
+    for (let i = history.length - 1; i >= 0 && history[i]!.id > after; i--) {
+      if (matches(history[i]!)) return true;
+    }
+    return false;
+  }
+
+  function remember(events: HoldfastEvent[]) {
+    for (const e of events) history.push({ id: e.id, productId: e.productId, reservationId: e.reservationId });
+    if (history.length > historySize) {
+      const dropped = history.length - historySize;
+      rememberedFrom = history[dropped - 1]!.id;
+      history = history.slice(dropped);
+    }
+  }
+
+  function deliver<M>(stream: LiveStream<M>, message: M) {
+    try {
+      stream.send(message);
+    } catch (error) {
+      log(`live: dropping a message for a broken stream: ${String(error)}`);
+    }
+  }
+
+  // One readStock for every stream that changed or owes a snapshot, then
+  // each gets the whole current state of what it watches.
+  async function fanOutStock(changed: Set<string>, id: number) {
+    const due = new Set<StockSubscriber>();
+    for (const productId of changed) for (const s of stockByProduct.get(productId) ?? []) due.add(s);
+    for (const s of stockSubscribers) if (s.needsSnapshot) due.add(s);
+    if (due.size === 0) return;
+    const productIds = new Set<string>();
+    for (const s of due) for (const p of s.productIds) productIds.add(p);
+    const levels = await readStock({ database, productIds: [...productIds], now: clock() });
+    const available = new Map<string, Record<string, number>>();
+    for (const level of levels) {
+      const row = available.get(level.productId) ?? {};
+      row[level.warehouseId] = level.available;
+      available.set(level.productId, row);
+    }
+    for (const s of due) {
+      // it may have gone while the stock was being read
+      if (!stockSubscribers.has(s)) continue;
+      s.needsSnapshot = false;
+      const stock: LiveStockMessage["stock"] = {};
+      for (const p of s.productIds) stock[p] = available.get(p) ?? {};
+      deliver(s.stream, { id, stock });
+    }
+  }
+
+  function fanOutReservations(events: HoldfastEvent[]) {
+    for (const e of events) {
+      if (!e.reservationId || !e.type.startsWith("reservation_")) continue;
+      const watchers = reservationSubscribers.get(e.reservationId);
+      if (!watchers) continue;
+      const message: LiveReservationMessage = {
+        id: e.id,
+        status: e.payload.status as ReservationStatus,
+        expiresAt: Number(e.payload.expiresAt),
+      };
+      for (const s of watchers) deliver(s.stream, message);
+    }
+  }
+
+  async function tick() {
+    const events = await readEventsAfter({ database, afterId: cursor, limit: batchSize });
+    const last = events[events.length - 1];
+    if (last) {
+      cursor = last.id;
+      remember(events);
+    }
+    const changed = new Set<string>();
+    for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);
+    fanOutReservations(events);
+    await fanOutStock(changed, cursor);
+    if (events.length === batchSize) await tick();
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      inFlight = tick()
+        .then(() => {
+          if (failing) log("live: reading events again");
+          failing = false;
+        })
+        .catch((error: unknown) => {
+          // a busy or unreachable database skips this tick; the next one
+          // reads from the same cursor, so nothing is lost
+          if (!failing) log(`live: could not read events: ${String(error)}`);
+          failing = true;
+        })
+        .finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  }
+  schedule();
+
+  function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+    const set = map.get(key) ?? new Set<V>();
+    set.add(value);
+    map.set(key, set);
+  }
+
+  function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
+    const set = map.get(key);
+    set?.delete(value);
+    if (set?.size === 0) map.delete(key);
+  }
+
+  function closeStreams() {
+    const streams = [
+      ...[...stockSubscribers].map((s) => s.stream),
+      ...[...reservationSubscribers.values()].flatMap((set) => [...set].map((s) => s.stream)),
+    ];
+    stockSubscribers.clear();
+    stockByProduct.clear();
+    reservationSubscribers.clear();
+    // spread the reconnects so the browsers don't all come back at once
+    for (const stream of streams) stream.close(reconnectHintMs + Math.floor(Math.random() * reconnectHintMs));
+  }
+
+  return {
+    cursor: () => cursor,
+    watchStock({ productIds, after, stream }) {
+      const watched = new Set(productIds);
+      const subscriber: StockSubscriber = {
+        productIds: [...watched],
+        stream,
+        needsSnapshot: after === null || missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),
+      };
+      stockSubscribers.add(subscriber);
+      for (const p of subscriber.productIds) addTo(stockByProduct, p, subscriber);
+      return () => {
+        stockSubscribers.delete(subscriber);
+        for (const p of subscriber.productIds) removeFrom(stockByProduct, p, subscriber);
+      };
+    },
+    watchReservation({ reservationId, after, current, stream }) {
+      const subscriber: ReservationSubscriber = { reservationId, stream };
+      addTo(reservationSubscribers, reservationId, subscriber);
+      // The page reloads its data on any message, so the view read before
+      // watching is enough even if it is already stale: what matters is
+      // that a browser which missed a change hears about it.
+      if (after === null || missed(after, (seen) => seen.reservationId === reservationId)) {
+        deliver(stream, { id: cursor, ...current });
+      }
+      return () => removeFrom(reservationSubscribers, reservationId, subscriber);
+    },
+    subscriberCount: () =>
+      stockSubscribers.size + [...reservationSubscribers.values()].reduce((n, set) => n + set.size, 0),
+    tick,
+    accepting: () => !stopped,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      closeStreams();
+      await inFlight;
+    },
+  };
+}

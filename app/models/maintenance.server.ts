@@ -1,0 +1,53 @@
+import type { Database } from "~/utils/db.server";
+import { expireDue } from "./expiry.server";
+
+// An Idempotency-Key is honoured for 24 hours (DESIGN.md, "HTTP API"); a
+// retry later than that is a new request.
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+
+// Events are kept: they are the audit trail (every hold, sale and release,
+// with its lines, in order), a replay of them must arrive at the stock
+// counts, and live pages resume from their ids. An event is a few hundred
+// bytes, so even a busy shop grows the file by megabytes a month, not
+// gigabytes; an operator who wants less archives and deletes old ones by
+// hand (README, "Operating it"). Nothing here ever deletes them.
+
+export type SweepResult = { expired: number; idempotencyKeysPruned: number };
+
+// The sweep behind all three triggers (the server's timer, `npm run sweep`,
+// /api/cron/expire-reservations): cleanup only, never needed for
+// correctness, and safe to run from any number of places at once.
+export async function sweep({ database, now }: { database: Database; now: number }): Promise<SweepResult> {
+  const expired = await expireDue({ database, now });
+  const idempotencyKeysPruned = await pruneIdempotencyKeys({ database, now });
+  return { expired, idempotencyKeysPruned };
+}
+
+// Deletes the keys older than the window, in bounded batches so one sweep
+// after a long pause never holds the write lock for long. The age test is
+// the guard: a key still inside the window is never touched, and two
+// sweeps at once simply find less to delete.
+export async function pruneIdempotencyKeys({
+  database,
+  now,
+  batchSize = 1000,
+}: {
+  database: Database;
+  now: number;
+  batchSize?: number;
+}): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    const [result] = await database.write([
+      {
+        sql: `DELETE FROM idempotency_keys
+              WHERE rowid IN (SELECT rowid FROM idempotency_keys
+                              WHERE created_at < :cutoff LIMIT :batchSize)`,
+        args: { cutoff: now - IDEMPOTENCY_KEY_TTL_MS, batchSize },
+      },
+    ]);
+    const count = result?.rowsAffected ?? 0;
+    pruned += count;
+    if (count < batchSize) return pruned;
+  }
+}

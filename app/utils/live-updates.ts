@@ -1,0 +1,89 @@
+import { useRevalidator } from "@remix-run/react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useEventSource } from "remix-utils/sse/react";
+import type { LiveReservationMessage, LiveStockMessage } from "~/models/live";
+
+// remix-utils' `useEventSource`, wrapped where it falls short for a shop:
+// - it returns only the latest message, so every message we send is the
+//   whole current state (see models/live.ts) and nothing is lost if two
+//   arrive between renders;
+// - it cannot see a stream the server refused (a 503 while a machine
+//   restarts), after which the browser never reconnects by itself: after
+//   any error we open a fresh stream, resuming from the last id we saw;
+// - it needs EventSource: without it the page falls back to reloading its
+//   data every few seconds.
+const REOPEN_AFTER_MS = 5_000;
+const FALLBACK_RELOAD_MS = 10_000;
+
+function useLiveMessage<Message extends { id: number }>(
+  path: string,
+  event: string,
+  // the event id the page's data is current up to (from its loader)
+  after: number,
+  watching = true,
+): Message | null {
+  const [supported, setSupported] = useState<boolean | null>(null);
+  useEffect(() => setSupported(typeof EventSource !== "undefined"), []);
+  const revalidator = useRevalidator();
+
+  const lastId = useRef(after);
+  const [generation, setGeneration] = useState(0);
+  // A new path or a fresh stream resumes from the last id seen; the
+  // browser's own reconnects send it as Last-Event-ID.
+  const url = useMemo(() => {
+    const separator = path.includes("?") ? "&" : "?";
+    return `${path}${separator}after=${lastId.current}&stream=${generation}`;
+  }, [path, generation]);
+
+  const enabled = supported === true && watching;
+  const raw = useEventSource(url, { event, enabled });
+  const failed = useEventSource(url, { event: "error", enabled });
+  const message = useMemo(() => (raw ? (JSON.parse(raw) as Message) : null), [raw]);
+
+  useEffect(() => {
+    if (message) lastId.current = Math.max(lastId.current, message.id);
+  }, [message]);
+
+  useEffect(() => {
+    if (!failed) return;
+    const timer = setTimeout(() => setGeneration((g) => g + 1), REOPEN_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [failed]);
+
+  const { revalidate } = revalidator;
+  useEffect(() => {
+    if (supported !== false) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") revalidate();
+    }, FALLBACK_RELOAD_MS);
+    return () => clearInterval(timer);
+  }, [supported, revalidate]);
+
+  return message;
+}
+
+export type LiveStock = LiveStockMessage["stock"];
+
+// Available units by product and warehouse for `productIds`, as it changes;
+// empty until the first change. Products dropped from the list keep their
+// last known state.
+export function useLiveStock(productIds: string[], after: number): LiveStock {
+  const path = `/stock/events?products=${productIds.join(",")}`;
+  const message = useLiveMessage<LiveStockMessage>(path, "stock", after, productIds.length > 0);
+  const [stock, setStock] = useState<LiveStock>({});
+  useEffect(() => {
+    if (message) setStock((known) => ({ ...known, ...message.stock }));
+  }, [message]);
+  return stock;
+}
+
+// The holder's reservation: reloads the page's data whenever it changes
+// anywhere (another tab, the API, a sweep), and returns the latest message.
+export function useLiveReservation(id: string, after: number): LiveReservationMessage | null {
+  const message = useLiveMessage<LiveReservationMessage>(`/reservations/${id}/events`, "reservation", after);
+  const { revalidate } = useRevalidator();
+  useEffect(() => {
+    if (message) revalidate();
+  }, [message, revalidate]);
+  return message;
+}

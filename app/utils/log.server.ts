@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+// One line per thing that happened. In production every line is a JSON
+// object (Fly's log shipping and any log search can filter on the fields);
+// in development it is a readable `message key=value …` line.
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+export type Log = (message: string, fields?: LogFields) => void;
+
+export function createLog({
+  json,
+  write = (line) => process.stdout.write(`${line}\n`),
+}: {
+  json: boolean;
+  write?: (line: string) => void;
+}): Log {
+  return (message, fields = {}) => {
+    const defined = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (json) {
+      write(JSON.stringify({ time: new Date().toISOString(), msg: message, ...Object.fromEntries(defined) }));
+    } else {
+      write([message, ...defined.map(([k, v]) => `${k}=${formatValue(v)}`)].join(" "));
+    }
+  };
+}
+
+function formatValue(value: string | number | boolean | null | undefined): string {
+  const text = String(value);
+  return /[\s"=]/.test(text) ? JSON.stringify(text) : text;
+}
+
+// Fly's proxy stamps every request with Fly-Request-Id; reusing it (or a
+// caller's X-Request-Id) lets one id follow a request through both logs.
+// Anything that does not look like an id is replaced, so a client cannot
+// inject text into the log.
+const plausibleId = /^[\w.:-]{1,128}$/;
+
+function requestIdOf(req: IncomingMessage): string {
+  for (const header of ["x-request-id", "fly-request-id"]) {
+    const value = req.headers[header];
+    if (typeof value === "string" && plausibleId.test(value)) return value;
+  }
+  return randomUUID();
+}
+
+// Express middleware: tags the response with X-Request-Id and logs one line
+// when it has been sent (or the client went away). A Server-Sent Events
+// stream is logged when it closes, with its whole duration.
+export function logRequests(log: Log) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    res.setHeader("X-Request-Id", requestId);
+    res.once("close", () => {
+      log("request", {
+        method: req.method,
+        path: (req.url ?? "/").split("?")[0],
+        status: res.statusCode,
+        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        requestId,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+import type { StockLevel } from "~/models/inventory";
+import type { LiveStock } from "./live-updates";
+
+// How stock reads to a shopper, shared by every page that shows it.
+
+export const FEW_LEFT = 3;
+
+export function stockLabel(available: number): string {
+  if (available <= 0) return "Sold out";
+  if (available <= FEW_LEFT) return `Only ${available} left`;
+  return `${available} in stock`;
+}
+
+// The page's own levels with the live counts laid over them.
+export function withLiveStock(levels: StockLevel[], live: LiveStock): StockLevel[] {
+  return levels.map((level) => {
+    const available = live[level.productId]?.[level.warehouseId];
+    return available === undefined ? level : { ...level, available };
+  });
+}
+
+export function totalAvailable(levels: StockLevel[]): number {
+  return levels.reduce((sum, level) => sum + Math.max(0, level.available), 0);
+}
+
+// The warehouse a reserve form starts on: the one with the most units.
+export function bestWarehouse(levels: StockLevel[]): StockLevel | undefined {
+  return [...levels].filter((l) => l.available > 0).sort((a, b) => b.available - a.available)[0];
+}
+
+// A hold that could not be had, said plainly, with where to get it instead:
+// "Sold out at Mumbai — 3 left at Delhi".
+export function shortageMessage(line: {
+  warehouseId: string;
+  quantity: number;
+  available: number;
+  stock: StockLevel[];
+}): { message: string; suggestion: { warehouseId: string; quantity: number } | null } {
+  const here = line.stock.find((s) => s.warehouseId === line.warehouseId)?.warehouseName ?? "that warehouse";
+  const head = line.available > 0 ? `Only ${line.available} left at ${here}` : `Sold out at ${here}`;
+  const elsewhere = line.stock
+    .filter((s) => s.warehouseId !== line.warehouseId && s.available > 0)
+    .sort((a, b) => b.available - a.available);
+  const best = elsewhere.find((s) => s.available >= line.quantity) ?? elsewhere[0];
+  if (best) {
+    return {
+      message: `${head} — ${best.available} left at ${best.warehouseName}`,
+      suggestion: { warehouseId: best.warehouseId, quantity: Math.min(line.quantity, best.available) },
+    };
+  }
+  if (line.available > 0) {
+    return { message: head, suggestion: { warehouseId: line.warehouseId, quantity: line.available } };
+  }
+  return { message: `${head}, and everywhere else too`, suggestion: null };
+}

@@ -1,0 +1,81 @@
+import { sweep, type SweepResult } from "~/models/maintenance.server";
+import type { Clock } from "./clock.server";
+import type { Database } from "./db.server";
+import type { Log } from "./log.server";
+
+export type Sweeper = {
+  // resolves once no sweep is running and none will start again
+  stop: () => Promise<void>;
+};
+
+// Runs one sweep and logs one line for it, whoever asked: the timer, the
+// cron endpoint or `npm run sweep`.
+export async function sweepAndLog({
+  database,
+  now,
+  log,
+  trigger,
+}: {
+  database: Database;
+  now: number;
+  log: Log;
+  trigger: "timer" | "http" | "command";
+}): Promise<SweepResult> {
+  const started = performance.now();
+  try {
+    const result = await sweep({ database, now });
+    log("sweep", { trigger, ...result, ms: Math.round(performance.now() - started) });
+    return result;
+  } catch (error) {
+    log("sweep failed", {
+      level: "error",
+      trigger,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+}
+
+// The in-process sweeper: one sweep every `intervalSeconds`, the next
+// scheduled only after the last has finished, so sweeps never pile up
+// behind a slow database. A failed sweep is logged and the next one tries
+// again. The timer is unref'd: it never keeps a finished process alive.
+export function startSweeper({
+  database,
+  clock,
+  log,
+  intervalSeconds,
+}: {
+  database: Database;
+  clock: Clock;
+  log: Log;
+  intervalSeconds: number;
+}): Sweeper {
+  if (intervalSeconds === 0) {
+    log("sweeper off (SWEEP_INTERVAL_SECONDS=0)");
+    return { stop: async () => {} };
+  }
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = sweepAndLog({ database, now: clock(), log, trigger: "timer" })
+        .catch(() => {}) // already logged; the next tick retries
+        .finally(() => {
+          if (!stopped) schedule();
+        });
+    }, intervalSeconds * 1000);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient, type Client } from "@libsql/client";
+import { test as base, expect, type Page } from "@playwright/test";
+import { startServer, type RunningServer } from "../helpers/server";
+
+export { expect };
+
+export type Shop = {
+  url: string;
+  // the server's database, for arranging stock before a test looks at it
+  db: Client;
+};
+
+// A production server on a fresh database file. Rate limiting is off: the
+// tests make many holds from one address on purpose.
+export async function startShop(env: Record<string, string> = {}): Promise<Shop & { stop: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "holdfast-e2e-"));
+  const url = `file:${path.join(dir, "shop.db")}`;
+  const server: RunningServer = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0", ...env });
+  const db = createClient({ url });
+  return {
+    url: server.url,
+    db,
+    async stop() {
+      db.close();
+      await server.stop();
+    },
+  };
+}
+
+// One server per worker; every test arranges its own products, so tests in
+// one worker never share a row.
+export const test = base.extend<{ shop: Shop }, { workerShop: Shop }>({
+  workerShop: [
+    async ({}, use) => {
+      const shop = await startShop();
+      await use(shop);
+      await shop.stop();
+    },
+    { scope: "worker" },
+  ],
+  shop: async ({ workerShop }, use) => use(workerShop),
+  baseURL: async ({ workerShop }, use) => use(workerShop.url),
+});
+
+// Sets a product's stock: `rows` maps warehouse ids to units available now;
+// warehouses not named are sold out.
+export async function setStock(db: Client, productId: string, rows: Record<string, number>) {
+  const current = await db.execute({
+    sql: "SELECT warehouse_id FROM inventory WHERE product_id = ?",
+    args: [productId],
+  });
+  for (const row of current.rows) {
+    const warehouseId = String(row.warehouse_id);
+    const available = rows[warehouseId] ?? 0;
+    await db.execute({
+      sql: "UPDATE inventory SET total = sold + reserved + ? WHERE product_id = ? AND warehouse_id = ?",
+      args: [available, productId, warehouseId],
+    });
+  }
+  for (const [warehouseId, available] of Object.entries(rows)) {
+    await db.execute({
+      sql: `INSERT OR IGNORE INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
+            VALUES (?, ?, ?, 0, 0, 0)`,
+      args: [productId, warehouseId, available],
+    });
+  }
+}
+
+export async function reserveOnPage(page: Page, { warehouse, quantity }: { warehouse?: string; quantity?: number } = {}) {
+  if (warehouse) await page.getByRole("radio", { name: warehouse }).check();
+  if (quantity) await page.getByLabel("Quantity").fill(String(quantity));
+  await page.getByRole("button", { name: "Reserve" }).click();
+}
+
+// Marks the page so a test can tell it was never reloaded.
+export async function markPage(page: Page) {
+  await page.evaluate(() => {
+    (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+  });
+}
+
+export async function wasNotReloaded(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
+}

@@ -1,0 +1,94 @@
+import type { Page } from "@playwright/test";
+import { expect, reserveOnPage, setStock, startShop, test } from "./fixtures";
+
+// Every page and state at a phone's width and a desktop's, for a person to
+// look at (test-results/screenshots/). The assertions only check that each
+// shot shows the state it is named after.
+const widths = [375, 1280] as const;
+
+async function shoot(page: Page, name: string) {
+  // a full-page shot would otherwise show lazy pictures below the fold blank
+  await page.evaluate(() =>
+    Promise.all(
+      [...document.images].map((image) => {
+        image.loading = "eager";
+        return image.decode().catch(() => undefined);
+      }),
+    ),
+  );
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
+  }
+}
+
+test("shop pages", async ({ page }) => {
+  await page.goto("/");
+  await shoot(page, "home");
+  await page.goto("/products");
+  await shoot(page, "products");
+  await page.getByRole("link", { name: "Load more" }).click();
+  await expect(page.getByRole("main").getByRole("listitem")).toHaveCount(42);
+  await shoot(page, "products-more");
+  await page.goto("/docs");
+  await shoot(page, "docs");
+  await page.goto("/no-such-page");
+  await shoot(page, "not-found");
+});
+
+test("product page, and a lost race on it", async ({ page, shop }) => {
+  await setStock(shop.db, "slate-kettle", { "mum-01": 1, "del-01": 3, "blr-01": 42 });
+  await page.goto("/products/slate-kettle");
+  await shoot(page, "product");
+  await page.getByRole("radio", { name: "Mumbai" }).check();
+  const taken = await page.request.post("/api/reservations", {
+    data: { productId: "slate-kettle", warehouseId: "mum-01", quantity: 1 },
+  });
+  expect(taken.status()).toBe(201);
+  await reserveOnPage(page);
+  await expect(page.getByRole("alert")).toHaveText("Sold out at Mumbai — 42 left at Bengaluru");
+  await shoot(page, "product-lost-race");
+  await setStock(shop.db, "slate-kettle", {});
+  await page.goto("/products/slate-kettle");
+  await shoot(page, "product-sold-out");
+});
+
+test("checkout: pending, paid and cancelled", async ({ page }) => {
+  await page.goto("/products/lumen-desk-mat");
+  await reserveOnPage(page, { quantity: 2 });
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+  await shoot(page, "checkout-pending");
+  await page.getByRole("button", { name: /^Pay .* now$/ }).click();
+  await expect(page.getByRole("heading", { name: "Payment received — it's yours" })).toBeVisible();
+  await shoot(page, "checkout-confirmed");
+
+  await page.goto("/products/lumen-desk-mat");
+  await reserveOnPage(page);
+  await page.getByRole("button", { name: "Cancel hold" }).click();
+  await expect(page.getByRole("heading", { name: "Hold cancelled" })).toBeVisible();
+  await shoot(page, "checkout-released");
+});
+
+test("checkout: running out, and expired", async ({ browser }) => {
+  const warn = await startShop({ HOLD_TTL_SECONDS: "100" });
+  const short = await startShop({ HOLD_TTL_SECONDS: "4" });
+  try {
+    const page = await browser.newPage({ baseURL: warn.url });
+    await page.goto("/products/saffron-notebook");
+    await reserveOnPage(page);
+    await expect(page.getByText("Hurry — your hold ends in")).toBeVisible();
+    await shoot(page, "checkout-warning");
+    await page.close();
+
+    const last = await browser.newPage({ baseURL: short.url });
+    await last.goto("/products/saffron-notebook");
+    await reserveOnPage(last);
+    await expect(last.getByText("Hurry — your hold ends in")).toBeVisible();
+    await shoot(last, "checkout-last-seconds");
+    await expect(last.getByRole("heading", { name: "Your hold expired" })).toBeVisible({ timeout: 8_000 });
+    await shoot(last, "checkout-expired");
+    await last.close();
+  } finally {
+    await Promise.all([warn.stop(), short.stop()]);
+  }
+});

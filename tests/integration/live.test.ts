@@ -1,0 +1,327 @@
+import { afterEach, describe, expect, test } from "vitest";
+import type { LiveReservationMessage, LiveStockMessage } from "~/models/live";
+import { startLiveHub, type LiveHub, type LiveStream } from "~/models/live.server";
+import { holdPolicy } from "~/models/reservation";
+import { confirm, hashSecret, reserve } from "~/models/reservation.server";
+import type { Database } from "~/utils/db.server";
+import { eventStream } from "~/utils/sse.server";
+import { addProduct, freshDatabase, testDatabaseUrl } from "../helpers/database";
+import { startServer, type RunningServer } from "../helpers/server";
+
+const policy = holdPolicy(600);
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const done of cleanup.splice(0).reverse()) await done();
+});
+
+type Recorder<M> = LiveStream<M> & { messages: M[]; closedWith: number | null };
+
+function recorder<M>(): Recorder<M> {
+  const r: Recorder<M> = {
+    messages: [],
+    closedWith: null,
+    send: (m) => r.messages.push(m),
+    close: (ms) => (r.closedWith = ms),
+  };
+  return r;
+}
+
+async function setup(now: { t: number }) {
+  const database = await freshDatabase();
+  await addProduct(database, { id: "lamp", rows: { "blr-01": 5, "del-01": 2 } });
+  await addProduct(database, { id: "kettle", rows: { "blr-01": 9 } });
+  // the timer is slowed right down: the tests tick by hand
+  const hub = await startLiveHub({ database, clock: () => now.t, intervalMs: 60_000, log: () => {} });
+  cleanup.push(() => database.close(), () => hub.stop());
+  return { database, hub };
+}
+
+async function hold(database: Database, now: number, productId = "lamp", quantity = 1) {
+  const outcome = await reserve({
+    database,
+    items: [{ productId, warehouseId: "blr-01", quantity }],
+    holder: { sessionHash: null },
+    policy,
+    now,
+  });
+  if (!outcome.ok) throw new Error(outcome.code);
+  return { id: outcome.reservation.id, holder: { tokenHash: hashSecret(outcome.holdToken), sessionHash: null } };
+}
+
+// Counts the queries the hub makes, however many browsers are watching.
+function countQueries(database: Database): () => number {
+  let count = 0;
+  const execute = database.reader.execute.bind(database.reader);
+  database.reader.execute = ((...args: Parameters<typeof execute>) => {
+    count++;
+    return execute(...args);
+  }) as typeof database.reader.execute;
+  return () => count;
+}
+
+describe("the live hub", () => {
+  test("one tick is one events query and one stock query for the whole process, fanned out to every watcher", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    const watchers = Array.from({ length: 50 }, () => recorder<LiveStockMessage>());
+    for (const stream of watchers) hub.watchStock({ productIds: ["lamp", "kettle"], after: hub.cursor(), stream });
+    const kettleOnly = recorder<LiveStockMessage>();
+    hub.watchStock({ productIds: ["kettle"], after: hub.cursor(), stream: kettleOnly });
+
+    await hold(database, now.t, "lamp", 2);
+    const queries = countQueries(database);
+    await hub.tick();
+
+    expect(queries()).toBe(2);
+    for (const w of watchers) {
+      expect(w.messages).toEqual([
+        { id: hub.cursor(), stock: { lamp: { "blr-01": 3, "del-01": 2 }, kettle: { "blr-01": 9 } } },
+      ]);
+    }
+    // nothing it watches changed
+    expect(kettleOnly.messages).toEqual([]);
+    await hub.tick();
+    expect(queries()).toBe(3);
+  });
+
+  test("availability never counts a hold past its expiry", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    await hold(database, now.t, "lamp", 3);
+    await hub.tick();
+    const stream = recorder<LiveStockMessage>();
+    hub.watchStock({ productIds: ["lamp"], after: hub.cursor(), stream });
+    now.t += policy.ttlMs;
+    // a change to the row reaches the watchers with the dead hold not counted
+    await hold(database, now.t, "lamp", 1);
+    await hub.tick();
+    expect(stream.messages.at(-1)?.stock.lamp?.["blr-01"]).toBe(4);
+  });
+
+  test("a browser with nothing, or that missed a change, gets the current state; one that is up to date gets nothing", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    const seen = hub.cursor();
+    await hold(database, now.t);
+    await hub.tick();
+
+    const fresh = recorder<LiveStockMessage>();
+    const missed = recorder<LiveStockMessage>();
+    const current = recorder<LiveStockMessage>();
+    const elsewhere = recorder<LiveStockMessage>();
+    hub.watchStock({ productIds: ["lamp"], after: null, stream: fresh });
+    hub.watchStock({ productIds: ["lamp"], after: seen, stream: missed });
+    hub.watchStock({ productIds: ["lamp"], after: hub.cursor(), stream: current });
+    hub.watchStock({ productIds: ["kettle"], after: seen, stream: elsewhere });
+    await hub.tick();
+
+    expect(fresh.messages).toEqual([{ id: hub.cursor(), stock: { lamp: { "blr-01": 4, "del-01": 2 } } }]);
+    expect(missed.messages).toEqual(fresh.messages);
+    expect(current.messages).toEqual([]);
+    expect(elsewhere.messages).toEqual([]);
+  });
+
+  test("a browser that comes back from before this process's memory gets the current state", async () => {
+    const now = { t: 1_000_000 };
+    const database = await freshDatabase();
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 50 } });
+    const hub = await startLiveHub({ database, clock: () => now.t, intervalMs: 60_000, historySize: 4, log: () => {} });
+    cleanup.push(() => database.close(), () => hub.stop());
+    const seen = hub.cursor();
+    // three holds, six events: more than it remembers
+    for (let i = 0; i < 3; i++) await hold(database, now.t);
+    await hub.tick();
+    const stream = recorder<LiveStockMessage>();
+    hub.watchStock({ productIds: ["kettle-not-here"], after: seen, stream });
+    await hub.tick();
+    expect(stream.messages).toHaveLength(1);
+  });
+
+  test("the holder's stream hears every change of status, and a stale reconnect hears the current one", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    const { id, holder } = await hold(database, now.t);
+    await hub.tick();
+    const seen = hub.cursor();
+    const stream = recorder<LiveReservationMessage>();
+    hub.watchReservation({
+      reservationId: id,
+      after: seen,
+      current: { status: "pending", expiresAt: now.t + policy.ttlMs },
+      stream,
+    });
+    expect(stream.messages).toEqual([]);
+
+    await confirm({ database, id, holder, policy, now: now.t + 1 });
+    await hub.tick();
+    expect(stream.messages.map((m) => m.status)).toEqual(["confirmed"]);
+    expect(stream.messages[0]!.id).toBe(hub.cursor());
+
+    const late = recorder<LiveReservationMessage>();
+    hub.watchReservation({
+      reservationId: id,
+      after: seen,
+      current: { status: "confirmed", expiresAt: now.t + policy.ttlMs },
+      stream: late,
+    });
+    expect(late.messages.map((m) => m.status)).toEqual(["confirmed"]);
+  });
+
+  test("stopping closes every stream with a spread-out reconnect hint and forgets them", async () => {
+    const now = { t: 1_000_000 };
+    const { hub } = await setup(now);
+    const streams = [recorder<LiveStockMessage>(), recorder<LiveStockMessage>()];
+    for (const stream of streams) hub.watchStock({ productIds: ["lamp"], after: null, stream });
+    expect(hub.subscriberCount()).toBe(2);
+    await hub.stop();
+    for (const s of streams) expect(s.closedWith).toBeGreaterThanOrEqual(1_000);
+    expect(hub.subscriberCount()).toBe(0);
+    expect(hub.accepting()).toBe(false);
+  });
+
+  test("an unsubscribed stream is gone at once", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    const stream = recorder<LiveStockMessage>();
+    const unsubscribe = hub.watchStock({ productIds: ["lamp"], after: hub.cursor(), stream });
+    unsubscribe();
+    expect(hub.subscriberCount()).toBe(0);
+    await hold(database, now.t);
+    await hub.tick();
+    expect(stream.messages).toEqual([]);
+  });
+});
+
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean) {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!done(text)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += decoder.decode(chunk.value);
+  }
+  return text;
+}
+
+describe("the event stream", () => {
+  test("starts with a retry hint, frames carry ids, heartbeats are comments, and the end unsubscribes at once", async () => {
+    const abort = new AbortController();
+    let unsubscribed = 0;
+    let channel: Parameters<Parameters<typeof eventStream>[1]>[0] | undefined;
+    const response = eventStream(
+      new Request("http://shop.test/stock/events", { signal: abort.signal }),
+      (c) => {
+        channel = c;
+        return () => unsubscribed++;
+      },
+      { heartbeatMs: 20, retryMs: 1234 },
+    );
+    expect(response.headers.get("Content-Type")).toBe("text/event-stream");
+    expect(response.headers.get("X-Accel-Buffering")).toBe("no");
+    expect(response.headers.get("Cache-Control")).toContain("no-transform");
+
+    const reader = response.body!.getReader();
+    channel!.send({ event: "stock", id: 7, data: { id: 7, stock: {} } });
+    const text = await readUntil(reader, (t) => t.includes(": heartbeat\n\n"));
+    expect(text.startsWith("retry: 1234\n\n")).toBe(true);
+    expect(text).toContain(`event: stock\ndata: {"id":7,"stock":{}}\nid: 7\n\n`);
+
+    abort.abort();
+    expect(unsubscribed).toBe(1);
+    // the browser has gone: sending is a no-op, never a throw
+    expect(() => channel!.send({ event: "stock", id: 8, data: {} })).not.toThrow();
+    await readUntil(reader, () => false);
+    expect(unsubscribed).toBe(1);
+  });
+
+  test("a close from the server sends the reconnect hint, then ends the stream", async () => {
+    let unsubscribed = 0;
+    const response = eventStream(new Request("http://shop.test/x"), (channel) => {
+      setTimeout(() => channel.close(1500), 5);
+      return () => unsubscribed++;
+    });
+    const text = await readUntil(response.body!.getReader(), () => false);
+    expect(text).toBe("retry: 2000\n\nretry: 1500\n\n");
+    expect(unsubscribed).toBe(1);
+  });
+});
+
+describe("live streams over HTTP (the production build)", () => {
+  async function shop(): Promise<RunningServer> {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), RATE_LIMIT_PER_MINUTE: "0" });
+    cleanup.push(() => server.stop());
+    return server;
+  }
+
+  async function holdInBrowser(server: RunningServer) {
+    const response = await fetch(`${server.url}/products/aurora-speaker`, {
+      method: "POST",
+      body: new URLSearchParams({ warehouseId: "blr-01", quantity: "1" }),
+      redirect: "manual",
+    });
+    expect(response.status).toBe(302);
+    return {
+      id: response.headers.get("Location")!.split("/").pop()!,
+      cookie: response.headers.get("Set-Cookie")!.split(";")[0]!,
+    };
+  }
+
+  test("the checkout stream is the holder's only, uncompressed, and resumes from Last-Event-ID", async () => {
+    const server = await shop();
+    const { id, cookie } = await holdInBrowser(server);
+    expect((await fetch(`${server.url}/reservations/${id}/events`)).status).toBe(404);
+
+    const abort = new AbortController();
+    cleanup.push(async () => abort.abort());
+    const first = await fetch(`${server.url}/reservations/${id}/events`, {
+      headers: { Cookie: cookie, "Accept-Encoding": "gzip, br" },
+      signal: abort.signal,
+    });
+    expect(first.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
+    expect(first.headers.get("Content-Encoding")).toBeNull();
+    expect(first.headers.get("X-Accel-Buffering")).toBe("no");
+    // it connected with nothing, so it is told the current state
+    const opening = await readUntil(first.body!.getReader(), (t) => t.includes("\nid: "));
+    const lastId = Number(/\nid: (\d+)/.exec(opening)![1]);
+    expect(opening).toContain(`"status":"pending"`);
+    abort.abort();
+
+    // paid while this browser was away: coming back with its Last-Event-ID
+    // it hears about it
+    const paid = await fetch(`${server.url}/reservations/${id}`, {
+      method: "POST",
+      headers: { Cookie: cookie },
+      body: new URLSearchParams({ intent: "pay" }),
+      redirect: "manual",
+    });
+    expect(paid.status).toBe(302);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const again = new AbortController();
+    cleanup.push(async () => again.abort());
+    const resumed = await fetch(`${server.url}/reservations/${id}/events`, {
+      headers: { Cookie: cookie, "Last-Event-ID": String(lastId) },
+      signal: again.signal,
+    });
+    const text = await readUntil(resumed.body!.getReader(), (t) => t.includes("\nid: "));
+    expect(text).toContain(`"status":"confirmed"`);
+    expect(Number(/\nid: (\d+)/.exec(text)![1])).toBeGreaterThan(lastId);
+  });
+
+  test("the stock stream sends the products' counts when they change", async () => {
+    const server = await shop();
+    const abort = new AbortController();
+    cleanup.push(async () => abort.abort());
+    const page = await fetch(`${server.url}/products/aurora-speaker`).then((r) => r.text());
+    const before = Number(/data-testid="available-blr-01"[^>]*>(\d+) available/.exec(page)![1]);
+    const stream = await fetch(`${server.url}/stock/events?products=aurora-speaker&after=999999`, {
+      signal: abort.signal,
+    });
+    const reader = stream.body!.getReader();
+    await readUntil(reader, (t) => t.startsWith("retry:"));
+    await holdInBrowser(server);
+    const text = await readUntil(reader, (t) => t.includes("\nid: "));
+    const data = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as LiveStockMessage;
+    expect(data.stock["aurora-speaker"]?.["blr-01"]).toBe(before - 1);
+    expect((await fetch(`${server.url}/stock/events?products=`)).status).toBe(400);
+  });
+});
