@@ -1,0 +1,132 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import {
+  createdReservation,
+  emptyRequest,
+  errorBody,
+  idempotencyKeyHeader,
+  listProductsQuery,
+  productList,
+  product,
+  reservation,
+  reserveRequest,
+  warehouse,
+} from "./api-contract.server";
+
+const json = (schema: z.ZodTypeAny, description: string): ResponseConfig => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const error = (description: string) => json(errorBody, description);
+
+const reservationId = z.object({ id: z.string().uuid() });
+const asHolder = [{ holdToken: [] }];
+
+function build() {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent("securitySchemes", "holdToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The holdToken from the response that created the hold (or the browser session that made it).",
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/api/products",
+    summary: "The catalogue, with available stock per warehouse",
+    request: { query: listProductsQuery },
+    responses: { 200: json(productList, "A page of products"), 400: error("Bad limit or cursor") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/products/{id}",
+    summary: "One product with stock by warehouse",
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: json(z.object({ product }), "The product"), 404: error("No such product") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/warehouses",
+    summary: "Warehouses",
+    responses: { 200: json(z.object({ warehouses: z.array(warehouse) }), "Every warehouse") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/reservations",
+    summary: "Hold stock: one line, or several all-or-nothing",
+    request: {
+      headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }),
+      body: { content: { "application/json": { schema: reserveRequest } } },
+    },
+    responses: {
+      201: json(createdReservation, "Held"),
+      400: error("Invalid body (the message names the field)"),
+      404: error("Unknown product or warehouse"),
+      409: error("insufficient_stock, or idempotency_conflict (same key, other body)"),
+      413: error("Body over 64 KB"),
+      425: error("idempotency_in_progress: the first request with this key is still running"),
+      429: error("rate_limited (see Retry-After)"),
+    },
+  });
+  const holderPath = (
+    method: "get" | "post",
+    path: string,
+    summary: string,
+    extra: Record<number, ResponseConfig>,
+    idempotent = false,
+  ) =>
+    registry.registerPath({
+      method,
+      path,
+      summary,
+      security: asHolder,
+      request: {
+        params: reservationId,
+        ...(idempotent ? { headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }) } : {}),
+        ...(method === "post" ? { body: { content: { "application/json": { schema: emptyRequest } }, required: false } } : {}),
+      },
+      responses: {
+        200: json(z.object({ reservation }), "The reservation"),
+        404: error("No such reservation for this holder"),
+        ...extra,
+      },
+    });
+  holderPath("get", "/api/reservations/{id}", "The holder's reservation, expiry applied", {});
+  holderPath(
+    "post",
+    "/api/reservations/{id}/confirm",
+    "Confirm (payment succeeded): the units are sold",
+    {
+      409: error("invalid_state (already confirmed or released), or idempotency_conflict"),
+      410: error("reservation_expired"),
+      425: error("idempotency_in_progress"),
+    },
+    true,
+  );
+  holderPath("post", "/api/reservations/{id}/release", "Release the hold: the units return", {
+    409: error("invalid_state (already confirmed)"),
+    410: error("reservation_expired"),
+  });
+  holderPath("post", "/api/reservations/{id}/extend", "More time to pay, within limits", {
+    409: error("invalid_state, or extension_limit_reached"),
+    410: error("reservation_expired"),
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Holdfast API",
+      version: "1",
+      description:
+        "Hold stock while a shopper pays, then confirm or release. Every response is Cache-Control: no-store; " +
+        "every error is { error: { code, message } }.",
+    },
+  });
+}
+
+let document: ReturnType<typeof build> | undefined;
+
+export function openApiDocument() {
+  document ??= build();
+  return document;
+}

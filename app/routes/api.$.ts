@@ -1,0 +1,6 @@
+import { notFound } from "~/utils/api.server";
+
+// Unknown API paths answer in JSON, not with the shop's 404 page.
+export const loader = () => notFound("No such endpoint");
+
+export const action = () => notFound("No such endpoint");

@@ -1,0 +1,14 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { toApiProduct } from "~/models/api-contract.server";
+import { getProduct } from "~/models/inventory.server";
+import { apiJson, guarded, methodNotAllowed, notFound } from "~/utils/api.server";
+
+export function loader({ params, context }: LoaderFunctionArgs) {
+  const { database, clock, log } = context.app;
+  return guarded(log, async () => {
+    const product = await getProduct({ database, id: params.id ?? "", now: clock() });
+    return product ? apiJson({ product: toApiProduct(product) }) : notFound("No such product");
+  });
+}
+
+export const action = () => methodNotAllowed("GET");

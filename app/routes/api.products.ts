@@ -1,0 +1,17 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { listProductsQuery, toApiProduct } from "~/models/api-contract.server";
+import { listProducts } from "~/models/inventory.server";
+import { apiJson, guarded, methodNotAllowed, parseWith } from "~/utils/api.server";
+
+export function loader({ request, context }: LoaderFunctionArgs) {
+  const { database, clock, log } = context.app;
+  return guarded(log, async () => {
+    const query = parseWith(listProductsQuery, Object.fromEntries(new URL(request.url).searchParams));
+    if (!query.ok) return query.response;
+    const { limit, cursor } = query.data;
+    const page = await listProducts({ database, limit, cursor: cursor ?? null, now: clock() });
+    return apiJson({ products: page.products.map(toApiProduct), nextCursor: page.nextCursor });
+  });
+}
+
+export const action = () => methodNotAllowed("GET");

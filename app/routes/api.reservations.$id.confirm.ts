@@ -1,0 +1,9 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { confirm } from "~/models/reservation.server";
+import { reservationChange } from "~/utils/reservation-change.server";
+import { methodNotAllowed } from "~/utils/api.server";
+
+// Payment succeeded: sell the held units. Safe to retry with Idempotency-Key.
+export const action = (args: ActionFunctionArgs) => reservationChange(args, confirm, { idempotent: true });
+
+export const loader = () => methodNotAllowed("POST");

@@ -1,0 +1,9 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { extend } from "~/models/reservation.server";
+import { reservationChange } from "~/utils/reservation-change.server";
+import { methodNotAllowed } from "~/utils/api.server";
+
+// More time to pay, a fixed number of times and never past the hard cap.
+export const action = (args: ActionFunctionArgs) => reservationChange(args, extend);
+
+export const loader = () => methodNotAllowed("POST");

@@ -1,0 +1,119 @@
+import type { z } from "zod";
+import type { Holder } from "~/models/reservation.server";
+import { hashSecret } from "~/models/reservation.server";
+import { sessionHolder } from "./session.server";
+
+// The JSON API's plumbing: the error envelope, bodies read with a size
+// limit, and who the caller is. Every response is `Cache-Control: no-store`.
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type ApiErrorCode =
+  | "validation_error"
+  | "not_found"
+  | "insufficient_stock"
+  | "invalid_state"
+  | "reservation_expired"
+  | "extension_limit_reached"
+  | "idempotency_conflict"
+  | "idempotency_in_progress"
+  | "rate_limited"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "method_not_allowed"
+  | "internal_error";
+
+export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("Cache-Control", "no-store");
+  return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
+}
+
+export function apiError(
+  status: number,
+  code: ApiErrorCode,
+  message: string,
+  extra: { details?: unknown; headers?: HeadersInit } = {},
+): Response {
+  const error = extra.details === undefined ? { code, message } : { code, message, details: extra.details };
+  return apiJson({ error }, { status, headers: extra.headers });
+}
+
+export const notFound = (what = "Not found") => apiError(404, "not_found", what);
+
+export const methodNotAllowed = (allowed: string) =>
+  apiError(405, "method_not_allowed", `Use ${allowed} here`, { headers: { Allow: allowed } });
+
+// "items.0.quantity: must be at least 1" — the message names the field.
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "body"}: ${issue.message}`)
+    .join("; ");
+}
+
+export type BodyResult = { ok: true; text: string; json: unknown } | { ok: false; response: Response };
+
+// Reads at most MAX_BODY_BYTES, whatever Content-Length claims, so a large
+// or endless body costs nothing beyond the limit.
+export async function readJsonBody(request: Request): Promise<BodyResult> {
+  const type = request.headers.get("Content-Type");
+  if (type && !/^(application\/([\w.+-]*\+)?json|text\/plain)\b/i.test(type)) {
+    return { ok: false, response: apiError(415, "unsupported_media_type", "Send the body as application/json") };
+  }
+  const tooLarge = () =>
+    apiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES / 1024} KB`);
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel();
+        return { ok: false, response: tooLarge() };
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return { ok: true, text, json: undefined };
+  try {
+    return { ok: true, text, json: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, response: apiError(400, "validation_error", "body: must be valid JSON") };
+  }
+}
+
+export function parseWith<S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+): { ok: true; data: z.output<S> } | { ok: false; response: Response } {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, data: result.data as z.output<S> };
+  return { ok: false, response: apiError(400, "validation_error", describeIssues(result.error)) };
+}
+
+// A hold's holder: the API client with its hold token, or the browser
+// session that made it. A malformed Authorization header is simply no token.
+export async function apiHolder(request: Request, sessionSecret: string): Promise<Holder> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  const session = await sessionHolder(request, sessionSecret);
+  return { tokenHash: match ? hashSecret(match[1]!) : null, sessionHash: session.sessionHash };
+}
+
+// Runs an API handler so that nothing unexpected reaches the caller as a
+// stack trace: it is logged, and the caller gets a plain 500 envelope.
+export async function guarded(log: (message: string, fields?: Record<string, string>) => void, handler: () => Promise<Response>) {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof Response) return error;
+    log("api error", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    return apiError(500, "internal_error", "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.");
+  }
+}
