@@ -31,7 +31,10 @@ async function main() {
     app.use(viteDevServer.middlewares);
   } else {
     app.use("/assets", express.static(fromBuild("client/assets"), { immutable: true, maxAge: "1y" }));
-    app.use(express.static(fromBuild("client"), { maxAge: "1h" }));
+    // public/ files (favicon and the like); never the API, whose every
+    // request would otherwise cost a file-system lookup first
+    const publicFiles = express.static(fromBuild("client"), { maxAge: "1h" });
+    app.use((req, res, next) => (req.path.startsWith("/api/") ? next() : publicFiles(req, res, next)));
   }
 
   const build = viteDevServer

@@ -10,6 +10,7 @@ import { MAX_QUANTITY_PER_LINE } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { formatDuration, formatPrice } from "~/utils/format";
 import { useLiveStock } from "~/utils/live-updates";
+import { holdLimiter } from "~/utils/rate-limit.server";
 import { ensureSessionHolder } from "~/utils/session.server";
 import { bestWarehouse, FEW_LEFT, shortageMessage, totalAvailable, withLiveStock } from "~/utils/stock";
 
@@ -61,6 +62,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return data<ReserveFailure>(
       { fieldErrors: { warehouseId: fieldErrors.warehouseId?.[0], quantity: fieldErrors.quantity?.[0] }, attempt },
       { status: 400 },
+    );
+  }
+  // the same per-address limit as the API's, so the form is no way around it
+  const retryAfter = holdLimiter(env.RATE_LIMIT_PER_MINUTE).take(context.clientAddress, clock());
+  if (retryAfter !== null) {
+    return data<ReserveFailure>(
+      { formError: `Too many holds from your network just now. Try again in ${retryAfter} s.`, attempt },
+      { status: 429, headers: { "Retry-After": String(retryAfter) } },
     );
   }
   const { sessionHash, setCookie } = await ensureSessionHolder(request, env.SESSION_SECRET);

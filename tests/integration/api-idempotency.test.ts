@@ -142,4 +142,23 @@ describe("rate limit", () => {
       await limited.stop();
     }
   });
+
+  test("the shop's reserve form counts against the same limit", async () => {
+    const limited = await startServer({ DATABASE_URL: testDatabaseUrl(), RATE_LIMIT_PER_MINUTE: "2" });
+    try {
+      const post = () =>
+        fetch(`${limited.url}/products/aurora-headphones`, {
+          method: "POST",
+          body: new URLSearchParams({ warehouseId: "blr-01", quantity: "1" }),
+          redirect: "manual",
+        });
+      expect((await post()).status).toBe(302);
+      expect((await post()).status).toBe(302);
+      const refused = await post();
+      expect(refused.status).toBe(429);
+      expect(await refused.text()).toContain("Too many holds from your network");
+    } finally {
+      await limited.stop();
+    }
+  });
 });
