@@ -7,6 +7,7 @@ import express from "express";
 import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
 import { createLog, logRequests } from "./app/utils/log.server";
+import { mountResourceRoutes } from "./app/utils/resource-routes.server";
 
 // Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
 // kills it; finish a little earlier, on our own terms.
@@ -40,16 +41,20 @@ async function main() {
   const build = viteDevServer
     ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
     : ((await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild);
-  app.all(
-    "*",
-    createRequestHandler({
+  const getLoadContext = (req: express.Request) => ({
+    app: context,
+    clientAddress: req.get("Fly-Client-IP") ?? req.socket.remoteAddress ?? "unknown",
+  });
+  if (typeof build !== "function") {
+    mountResourceRoutes({
+      app,
       build,
-      getLoadContext: (req) => ({
-        app: context,
-        clientAddress: req.get("Fly-Client-IP") ?? req.socket.remoteAddress ?? "unknown",
-      }),
-    }),
-  );
+      prefix: "/api/",
+      getLoadContext,
+      onError: (error) => log("api error", { level: "error", error: String(error) }),
+    });
+  }
+  app.all("*", createRequestHandler({ build, getLoadContext }));
 
   const server = app.listen(env.PORT, () => {
     const address = server.address();
