@@ -39,7 +39,7 @@ const taken = `(SELECT json_group_object((l.value->>'p') || ':' || (l.value->>'w
 // its own transaction. Only the commands that fit get a reservation row.
 const decide = `
   WITH RECURSIVE
-    cmd(seq, id, token_hash, session_hash, now, expires_at, lines) AS (
+    cmd(seq, id, token_hash, session_hash, now, expires_at, lines) AS MATERIALIZED (
       SELECT key, value->>'id', value->>'t', value->>'s', value->>'n', value->>'e', value->'l'
       FROM json_each(:commands)),
     sim(seq, free, fits) AS (
