@@ -6,6 +6,8 @@ import type { Database } from "~/utils/db.server";
 // still running waits for it, then gives up. Keys live in a scope (the
 // caller and the route), so one client's key never replays another's.
 
+// An Idempotency-Key is honoured for 24 hours (DESIGN.md, "HTTP API"); a
+// retry later than that is a new request, and the sweep prunes the key.
 export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 // A key still "in progress" this long after it began belongs to a request
 // whose process died: a retry may take it over.
@@ -40,7 +42,7 @@ export async function beginIdempotent({
 }): Promise<IdempotencyStart> {
   const args = { scope, key, requestHash, now, expired: now - KEY_LIFETIME_MS, abandoned: now - ABANDONED_AFTER_MS };
   const [, takenOver, inserted, current] = await database.write([
-    { sql: "DELETE FROM idempotency_keys WHERE scope = :scope AND key = :key AND created_at <= :expired", args },
+    { sql: "DELETE FROM idempotency_keys WHERE scope = :scope AND key = :key AND created_at < :expired", args },
     {
       sql: `UPDATE idempotency_keys SET request_hash = :requestHash, created_at = :now
             WHERE scope = :scope AND key = :key AND response_status IS NULL AND created_at <= :abandoned`,

@@ -1,9 +1,6 @@
 import type { Database } from "~/utils/db.server";
 import { expireDue } from "./expiry.server";
-
-// An Idempotency-Key is honoured for 24 hours (DESIGN.md, "HTTP API"); a
-// retry later than that is a new request.
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+import { KEY_LIFETIME_MS } from "./idempotency.server";
 
 // Events are kept: they are the audit trail (every hold, sale and release,
 // with its lines, in order), a replay of them must arrive at the stock
@@ -43,7 +40,7 @@ export async function pruneIdempotencyKeys({
         sql: `DELETE FROM idempotency_keys
               WHERE rowid IN (SELECT rowid FROM idempotency_keys
                               WHERE created_at < :cutoff LIMIT :batchSize)`,
-        args: { cutoff: now - IDEMPOTENCY_KEY_TTL_MS, batchSize },
+        args: { cutoff: now - KEY_LIFETIME_MS, batchSize },
       },
     ]);
     const count = result?.rowsAffected ?? 0;

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { confirm, hashSecret, reserve } from "~/models/reservation.server";
-import { IDEMPOTENCY_KEY_TTL_MS, sweep } from "~/models/maintenance.server";
+import { KEY_LIFETIME_MS } from "~/models/idempotency.server";
+import { sweep } from "~/models/maintenance.server";
 import { readStock } from "~/models/inventory.server";
 import { createDatabase, type Database } from "~/utils/db.server";
 import { expiredCount, nodeSweep, npmRunSweep } from "../helpers/commands";
@@ -57,8 +58,8 @@ const anHourAgo = () => Date.now() - 3_600_000;
 describe("sweep (the domain function behind every trigger)", () => {
   test("prunes idempotency keys older than 24 h and keeps everything younger", async () => {
     const database = await setup(1);
-    const now = 10 * IDEMPOTENCY_KEY_TTL_MS;
-    const ages = [IDEMPOTENCY_KEY_TTL_MS + 1, IDEMPOTENCY_KEY_TTL_MS + 5_000, IDEMPOTENCY_KEY_TTL_MS, 1];
+    const now = 10 * KEY_LIFETIME_MS;
+    const ages = [KEY_LIFETIME_MS + 1, KEY_LIFETIME_MS + 5_000, KEY_LIFETIME_MS, 1];
     await database.write(
       ages.map((age, i) => ({
         sql: `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
