@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
+import { MAX_BODY_BYTES } from "./app/utils/api.server";
 import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
 import { createLog, logRequests } from "./app/utils/log.server";
@@ -50,6 +51,7 @@ async function main() {
       app,
       build,
       prefix: "/api/",
+      maxBodyBytes: MAX_BODY_BYTES,
       getLoadContext,
       onError: (error) => log("api error", { level: "error", error: String(error) }),
     });

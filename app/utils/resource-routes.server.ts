@@ -1,5 +1,3 @@
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import type { Express, Request as ExpressRequest } from "express";
 
@@ -31,32 +29,61 @@ function fullPath(build: ServerBuild, id: string): string {
   return `/${parts.join("/")}`;
 }
 
+// Reads the body into memory, but never more than `limit` bytes: past that
+// it stops reading (the route answers 413 from what it got, and the
+// connection is closed rather than drained). A buffer makes a much cheaper
+// Fetch body than a web stream over the socket.
+function readBody(req: ExpressRequest, limit: number): Promise<{ body: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (truncated: boolean) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", reject);
+      resolve({ body: Buffer.concat(chunks), truncated });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        finish(true);
+      }
+    };
+    const onEnd = () => finish(false);
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
+}
+
 // No abort signal: these routes answer small JSON documents and never stream,
 // so there is nothing to stop early when a client goes away.
-function toFetchRequest(req: ExpressRequest): Request {
+function toFetchRequest(req: ExpressRequest, body: Buffer | null): Request {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const url = new URL(req.originalUrl, `${req.protocol}://${req.get("host") ?? "localhost"}`);
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
   return new Request(url, {
     method: req.method,
     headers,
-    ...(hasBody
-      ? { body: Readable.toWeb(req) as NodeReadableStream as unknown as BodyInit, duplex: "half" }
-      : {}),
-  } as RequestInit);
+    ...(body ? { body: new Uint8Array(body) } : {}),
+  });
 }
 
 export function mountResourceRoutes({
   app,
   build,
   prefix,
+  maxBodyBytes,
   getLoadContext,
   onError,
 }: {
   app: Express;
   build: ServerBuild;
   prefix: string;
+  // read at most one byte more than this, so the route can tell it is over
+  maxBodyBytes: number;
   getLoadContext: (req: ExpressRequest) => AppLoadContext;
   onError: (error: unknown) => void;
 }) {
@@ -73,8 +100,10 @@ export function mountResourceRoutes({
       let response: Response;
       try {
         if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
+        const { body, truncated } = read ? { body: null, truncated: false } : await readBody(req, maxBodyBytes + 1);
+        if (truncated) res.setHeader("Connection", "close");
         const result = await handler({
-          request: toFetchRequest(req),
+          request: toFetchRequest(req, body),
           params: req.params as Record<string, string>,
           context: getLoadContext(req),
         });
