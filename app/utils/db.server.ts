@@ -1,19 +1,21 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient, LibsqlError } from "@libsql/client";
+import { createClient } from "@libsql/client";
 import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "../../db/schema";
+import { startWriterThread, type WriterThread } from "./db-writer.server";
+import { isBusyError } from "./sqlite-busy.js";
 
 export type DatabaseConfig = {
   url: string;
   authToken?: string;
   syncUrl?: string;
   // how long one SQLite call may wait for another process's lock; the wait
-  // blocks this process's event loop, so it stays short and the jittered
-  // retry below does the rest of the waiting without blocking
+  // blocks its thread (a read's is the event loop), so it stays short and
+  // the writer's jittered retry does the rest of the waiting
   busyTimeoutMs?: number;
   // the total time a write may spend retrying SQLITE_BUSY before it fails
   busyRetryBudgetMs?: number;
@@ -67,21 +69,10 @@ type QueuedWrite = {
   reject: (error: unknown) => void;
 };
 
-// Busy codes arrive as SQLITE_BUSY or one of its extended forms
-// (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY …), and a BEGIN IMMEDIATE that
-// lost to another process can also surface as SQLITE_LOCKED.
-export function isBusyError(error: unknown): boolean {
-  if (!(error instanceof LibsqlError)) return false;
-  const codes = [error.code, error.extendedCode ?? ""];
-  return codes.some((c) => c.startsWith("SQLITE_BUSY") || c.startsWith("SQLITE_LOCKED"));
-}
-
 // file:data/x.db is relative to the working directory; file:///x.db is not
 function filePath(url: string): string {
   return url.startsWith("file://") ? fileURLToPath(url) : url.slice("file:".length);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createDatabase(config: DatabaseConfig): Database {
   const isLocalFile = config.url.startsWith("file:") && !config.syncUrl;
@@ -90,43 +81,25 @@ export function createDatabase(config: DatabaseConfig): Database {
   const maxGroupSize = config.maxGroupSize ?? 64;
   if (config.url.startsWith("file:")) mkdirSync(path.dirname(filePath(config.url)), { recursive: true });
 
-  const open = (concurrency?: number) =>
-    createClient({
-      url: config.url,
-      authToken: config.authToken,
-      syncUrl: config.syncUrl,
-      timeout: busyTimeoutMs,
-      ...(concurrency === undefined ? {} : { concurrency }),
-    });
-
-  // A local file gets a pool of readers and one dedicated writer connection,
-  // so reads never queue behind a write. An embedded replica has a single
-  // connection anyway, and a remote server serialises writes itself.
-  const reader = open();
-  let writer = isLocalFile ? open(1) : reader;
+  const reader = createClient({
+    url: config.url,
+    authToken: config.authToken,
+    syncUrl: config.syncUrl,
+    timeout: busyTimeoutMs,
+  });
+  // A local file gets its own writer connection on a thread of its own, so
+  // reads never queue behind a write and a write never stops the event loop.
+  // An embedded replica has a single connection anyway, and a remote server
+  // serialises writes itself.
+  const writer: WriterThread = isLocalFile
+    ? startWriterThread({ url: config.url, busyTimeoutMs, busyRetryBudgetMs })
+    : { batch: (statements) => reader.batch(statements, "write"), close: async () => {} };
 
   const queue: QueuedWrite[] = [];
   let running = false;
   let idle: Promise<void> = Promise.resolve();
   let markIdle: () => void = () => {};
   let closed = false;
-
-  async function runWithBusyRetry(statements: InStatement[]): Promise<ResultSet[]> {
-    const deadline = Date.now() + busyRetryBudgetMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await writer.batch(statements, "write");
-      } catch (error) {
-        if (!isBusyError(error) || Date.now() >= deadline) throw error;
-        // A statement that failed with SQLITE_BUSY can leave its connection
-        // unable to commit (libsql-client-ts#352): start the retry on a
-        // fresh connection. Only the dedicated writer is ever replaced.
-        if (writer !== reader) writer.reconnect();
-        const backoff = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
-        await sleep(backoff / 2 + Math.random() * backoff);
-      }
-    }
-  }
 
   // Group commit: the commands waiting in the queue run in one transaction.
   // Neighbouring commands of one kind share one plan (one set of statements
@@ -142,10 +115,11 @@ export function createDatabase(config: DatabaseConfig): Database {
       if (last && last[0]!.kind === w.kind) last.push(w);
       else segments.push([w]);
     }
-    const plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
+    let plans: ReturnType<WriteKind<unknown, unknown>["plan"]>[];
     let results: ResultSet[];
     try {
-      results = await runWithBusyRetry(plans.flatMap((p) => p.statements));
+      plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
+      results = await writer.batch(plans.flatMap((p) => p.statements));
     } catch (error) {
       if (group.length === 1 || isBusyError(error)) {
         for (const w of group) w.reject(error);
@@ -168,15 +142,14 @@ export function createDatabase(config: DatabaseConfig): Database {
     });
   }
 
+  // One group at a time: measured with a second group already waiting at
+  // the writer thread, groups came out smaller and the writer did more work
+  // for the same holds.
   async function pump() {
     running = true;
     while (queue.length > 0) {
-      const group = queue.splice(0, maxGroupSize);
-      await runGroup(group);
-      // A local write resolves without ever yielding to the event loop;
-      // yield here so requests, timers and I/O get their turn between
-      // transactions and the next group can gather.
-      await new Promise((resolve) => setImmediate(resolve));
+      // the next group gathers while this one is written
+      await runGroup(queue.splice(0, maxGroupSize));
     }
     running = false;
     markIdle();
@@ -214,7 +187,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     async close() {
       closed = true;
       await drain();
-      if (writer !== reader) writer.close();
+      await writer.close();
       reader.close();
     },
   };

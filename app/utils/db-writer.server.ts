@@ -1,0 +1,109 @@
+import { Worker } from "node:worker_threads";
+import { LibsqlError } from "@libsql/client";
+import type { InStatement, ResultSet, Row } from "@libsql/client";
+import type { PlainError, PlainResultSet, WriterOptions, WriterReply, WriterRequest } from "./db-writer.worker.js";
+
+// The main thread's side of the writer thread (db-writer.worker.js): sends
+// it batches, and gives each caller back its results or its error in the
+// shapes @libsql/client itself would have used.
+
+export type WriterThread = {
+  // one BEGIN IMMEDIATE … COMMIT, retried on another process's lock
+  batch: (statements: InStatement[]) => Promise<ResultSet[]>;
+  close: () => Promise<void>;
+};
+
+// Beside this module in source (app/utils/) and beside the bundles in a
+// build (build/): the same relative path either way. Held in a variable so
+// that Vite leaves it alone instead of treating it as an asset.
+const workerFile = "./db-writer.worker.js";
+
+type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error) => void };
+
+export function startWriterThread(options: WriterOptions): WriterThread {
+  const worker = new Worker(new URL(workerFile, import.meta.url), { workerData: options });
+  // An idle writer must not keep the process alive; one with work must.
+  worker.unref();
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let stopped: Error | null = null;
+
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", (code) => {
+      stopped ??= new Error(`The database writer stopped (exit code ${code})`);
+      for (const p of pending.values()) p.reject(stopped);
+      pending.clear();
+      resolve();
+    });
+  });
+  worker.on("error", (error) => {
+    stopped = new Error(`The database writer failed: ${error.message}`);
+  });
+  worker.on("message", (reply: WriterReply) => {
+    const waiting = pending.get(reply.id);
+    if (!waiting) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    if ("error" in reply) waiting.reject(toError(reply.error));
+    else waiting.resolve(reply.results.map(toResultSet));
+  });
+
+  const send = (request: WriterRequest) => worker.postMessage(request);
+
+  return {
+    batch(statements) {
+      if (stopped) return Promise.reject(stopped);
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        send({ type: "batch", id, statements });
+      });
+    },
+    async close() {
+      worker.ref();
+      stopped ??= new Error("The database is closed");
+      send({ type: "close" });
+      await exited;
+    },
+  };
+}
+
+function toError(error: PlainError): Error {
+  return error.code === undefined
+    ? new Error(error.message)
+    : new LibsqlError(error.message, error.code, error.extendedCode, error.rawCode);
+}
+
+// @libsql/client's row: values by index (not enumerable, like an array's
+// length) and by column name (enumerable, the first column of a name wins).
+function toRow(values: unknown[], columns: string[]): Row {
+  const row: Record<string | number, unknown> = {};
+  Object.defineProperty(row, "length", { value: values.length });
+  values.forEach((value, i) => {
+    Object.defineProperty(row, i, { value });
+    const column = columns[i]!;
+    if (!Object.hasOwn(row, column)) {
+      Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
+    }
+  });
+  return row as Row;
+}
+
+function toResultSet(plain: PlainResultSet): ResultSet {
+  const rows = plain.rows.map((values) => toRow(values, plain.columns));
+  return {
+    columns: plain.columns,
+    columnTypes: plain.columnTypes,
+    rows,
+    rowsAffected: plain.rowsAffected,
+    lastInsertRowid: plain.lastInsertRowid,
+    toJSON: () => ({
+      columns: plain.columns,
+      columnTypes: plain.columnTypes,
+      rows: plain.rows,
+      rowsAffected: plain.rowsAffected,
+      lastInsertRowid: plain.lastInsertRowid === undefined ? null : String(plain.lastInsertRowid),
+    }),
+  };
+}
