@@ -21,7 +21,7 @@ const commandLines = `SELECT c.value->>'id' AS reservation_id, l.value->>'p' AS 
 const groupRows = `SELECT l.value->>'p', l.value->>'w'
                    FROM json_each(:commands) AS c, json_each(c.value->'l') AS l`;
 const ofThisGroup = `r.id IN (SELECT value->>'id' FROM json_each(:commands))`;
-// ids are new v4 uuids, so a row with one exists only if this group made it
+// ids are new uuids, so a row with one exists only if this group made it
 const wasCreated = `EXISTS (SELECT 1 FROM reservations r WHERE r.id = cl.reservation_id)`;
 
 // A line's free units in the simulated state `free`: a JSON object keyed by
