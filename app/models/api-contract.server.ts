@@ -20,13 +20,14 @@ export const reserveItemsRequest = z
 
 export const reserveRequest = z.union([reservationLine, reserveItemsRequest]).openapi("ReserveRequest");
 
+const linesOfCart = reserveItemsRequest.transform((b) => b.items);
+const linesOfOneLine = reservationLine.transform((line) => [line]);
+
 // Picks the branch of the union by the body's shape, so an error names the
 // field that is wrong rather than saying that no branch matched; either way
 // the result is the list of lines.
 export function reserveRequestLines(body: unknown) {
-  return typeof body === "object" && body !== null && "items" in body
-    ? reserveItemsRequest.transform((b) => b.items)
-    : reservationLine.transform((line) => [line]);
+  return typeof body === "object" && body !== null && "items" in body ? linesOfCart : linesOfOneLine;
 }
 
 // confirm, release and extend take no body; `{}` is accepted too
