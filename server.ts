@@ -1,5 +1,6 @@
 // The production server: one short file, because Remix's own server cannot
 // migrate before listening, run the sweeper or shut down gracefully.
+import { createServer, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
@@ -8,7 +9,7 @@ import { MAX_BODY_BYTES } from "./app/utils/api.server";
 import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
 import { createLog, logRequests } from "./app/utils/log.server";
-import { mountResourceRoutes } from "./app/utils/resource-routes.server";
+import { resourceRoutes } from "./app/utils/resource-routes.server";
 
 // Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
 // kills it; finish a little earlier, on our own terms.
@@ -23,7 +24,6 @@ async function main() {
   const context = running.context;
   const app = express();
   app.disable("x-powered-by");
-  app.use(logRequests(log));
 
   const viteDevServer =
     process.env.HOLDFAST_DEV === "1"
@@ -42,23 +42,32 @@ async function main() {
   const build = viteDevServer
     ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
     : ((await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild);
-  const getLoadContext = (req: express.Request) => ({
-    app: context,
-    clientAddress: req.get("Fly-Client-IP") ?? req.socket.remoteAddress ?? "unknown",
-  });
-  if (typeof build !== "function") {
-    mountResourceRoutes({
-      app,
-      build,
-      prefix: "/api/",
-      maxBodyBytes: MAX_BODY_BYTES,
-      getLoadContext,
-      onError: (error) => log("api error", { level: "error", error: String(error) }),
-    });
-  }
+  const getLoadContext = (req: IncomingMessage) => {
+    const flyClientIp = req.headers["fly-client-ip"];
+    return {
+      app: context,
+      clientAddress: (typeof flyClientIp === "string" ? flyClientIp : req.socket.remoteAddress) ?? "unknown",
+    };
+  };
   app.all("*", createRequestHandler({ build, getLoadContext }));
+  const api =
+    typeof build === "function"
+      ? undefined
+      : resourceRoutes({
+          build,
+          prefix: "/api/",
+          maxBodyBytes: MAX_BODY_BYTES,
+          getLoadContext,
+          onError: (error) => log("api error", { level: "error", error: String(error) }),
+        });
 
-  const server = app.listen(env.PORT, () => {
+  const logRequest = logRequests(log);
+  const server = createServer((req, res) => {
+    logRequest(req, res);
+    if (api) api(req, res, () => app(req, res));
+    else app(req, res);
+  });
+  server.listen(env.PORT, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.PORT;
     log(`Holdfast listening on http://localhost:${port}`);

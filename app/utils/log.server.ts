@@ -44,11 +44,12 @@ function requestIdOf(req: IncomingMessage): string {
   return randomUUID();
 }
 
-// Express middleware: tags the response with X-Request-Id and logs one line
-// when it has been sent (or the client went away). A Server-Sent Events
-// stream is logged when it closes, with its whole duration.
+// Called first for every request: tags the response with X-Request-Id and
+// logs one line when it has been sent (or the client went away). A
+// Server-Sent Events stream is logged when it closes, with its whole
+// duration.
 export function logRequests(log: Log) {
-  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     res.setHeader("X-Request-Id", requestId);
@@ -62,6 +63,5 @@ export function logRequests(log: Log) {
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
-    next();
   };
 }
