@@ -1,7 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { addProduct, freshDatabase, rawCounts } from "../helpers/database";
+import { createDatabase } from "~/utils/db.server";
+import { migrateDatabase } from "../../db/migrate";
+import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
+import { runScript } from "../helpers/processes";
 
 describe("the one writer per process", () => {
   test("a failing command never fails the commands queued beside it", async () => {
@@ -43,4 +46,29 @@ describe("the one writer per process", () => {
     await expect(Promise.all(writes)).resolves.toHaveLength(30);
     await expect(database.write([{ sql: "SELECT 1", args: {} }])).rejects.toThrow(/closed/);
   });
+
+  test("a write waiting out another process's lock never stops this process's event loop", async () => {
+    // a long busy timeout: on the main thread, that wait would freeze
+    // everything else in the process (requests, timers, streams) for as long
+    const url = testDatabaseUrl();
+    const database = createDatabase({ url, busyTimeoutMs: 2_000 });
+    await migrateDatabase(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
+    const locker = runScript("tests/helpers/lock-holder.ts", [url, "600"]);
+    await locker.firstLine;
+
+    const started = Date.now();
+    const timerFiredAfter = new Promise<number>((resolve) => setTimeout(() => resolve(Date.now() - started), 20));
+    const writtenAfter = database
+      .write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }])
+      .then(() => Date.now() - started);
+
+    expect(await writtenAfter).toBeGreaterThan(300);
+    // the timer fired on time, while the write was still waiting
+    expect(await timerFiredAfter).toBeLessThan(150);
+    await locker.output;
+    expect((await rawCounts(database))[0]?.reserved).toBe(1);
+    await database.close();
+  });
 });
+
