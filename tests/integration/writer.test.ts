@@ -1,7 +1,9 @@
+import { LibsqlError } from "@libsql/client";
 import { describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { createDatabase } from "~/utils/db.server";
+import { isBusyError } from "~/utils/sqlite-busy.js";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { runScript } from "../helpers/processes";
@@ -68,6 +70,26 @@ describe("the one writer per process", () => {
     expect(await timerFiredAfter).toBeLessThan(150);
     await locker.output;
     expect((await rawCounts(database))[0]?.reserved).toBe(1);
+    await database.close();
+  });
+
+  test("without a retry budget, another process's lock fails the write with SQLITE_BUSY", async () => {
+    const url = testDatabaseUrl();
+    const database = createDatabase({ url, busyRetryBudgetMs: 0 });
+    await migrateDatabase(database);
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
+    const locker = runScript("tests/helpers/lock-holder.ts", [url, "400"]);
+    await locker.firstLine;
+
+    const failure = await database
+      .write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }])
+      .catch((error: unknown) => error);
+    await locker.output;
+
+    // the writer thread's error arrives as the LibsqlError it was
+    expect(failure).toBeInstanceOf(LibsqlError);
+    expect(isBusyError(failure)).toBe(true);
+    expect((await rawCounts(database))[0]?.reserved).toBe(0);
     await database.close();
   });
 });
