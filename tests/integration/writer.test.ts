@@ -2,11 +2,23 @@ import { LibsqlError } from "@libsql/client";
 import { describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { createDatabase } from "~/utils/db.server";
+import { createDatabase, type DatabaseConfig } from "~/utils/db.server";
 import { isBusyError } from "~/utils/sqlite-busy.js";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { runScript } from "../helpers/processes";
+
+// A database with one product, whose write lock another process then holds
+// for `holdMs`.
+async function lockedByAnotherProcess(holdMs: number, config: Partial<DatabaseConfig>) {
+  const url = testDatabaseUrl();
+  const database = createDatabase({ url, ...config });
+  await migrateDatabase(database);
+  await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
+  const locker = runScript("tests/helpers/lock-holder.ts", [url, String(holdMs)]);
+  await locker.firstLine;
+  return { database, locker };
+}
 
 describe("the one writer per process", () => {
   test("a failing command never fails the commands queued beside it", async () => {
@@ -52,12 +64,7 @@ describe("the one writer per process", () => {
   test("a write waiting out another process's lock never stops this process's event loop", async () => {
     // a long busy timeout: on the main thread, that wait would freeze
     // everything else in the process (requests, timers, streams) for as long
-    const url = testDatabaseUrl();
-    const database = createDatabase({ url, busyTimeoutMs: 2_000 });
-    await migrateDatabase(database);
-    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
-    const locker = runScript("tests/helpers/lock-holder.ts", [url, "600"]);
-    await locker.firstLine;
+    const { database, locker } = await lockedByAnotherProcess(600, { busyTimeoutMs: 2_000 });
 
     const started = Date.now();
     const timerFiredAfter = new Promise<number>((resolve) => setTimeout(() => resolve(Date.now() - started), 20));
@@ -74,12 +81,7 @@ describe("the one writer per process", () => {
   });
 
   test("without a retry budget, another process's lock fails the write with SQLITE_BUSY", async () => {
-    const url = testDatabaseUrl();
-    const database = createDatabase({ url, busyRetryBudgetMs: 0 });
-    await migrateDatabase(database);
-    await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
-    const locker = runScript("tests/helpers/lock-holder.ts", [url, "400"]);
-    await locker.firstLine;
+    const { database, locker } = await lockedByAnotherProcess(400, { busyRetryBudgetMs: 0 });
 
     const failure = await database
       .write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }])
