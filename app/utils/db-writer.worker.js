@@ -14,7 +14,7 @@
 // on Node 20 cannot load TypeScript through tsx's loader.
 import { parentPort, workerData } from "node:worker_threads";
 import { createClient, LibsqlError } from "@libsql/client";
-import { isBusyError } from "./sqlite-busy.js";
+import { batchWithBusyRetry } from "./busy-retry.js";
 
 /**
  * @typedef {import("@libsql/client").InStatement} InStatement
@@ -31,28 +31,7 @@ if (!port) throw new Error("db-writer.worker.js runs only as a worker thread");
 /** @type {WriterOptions} */
 const options = workerData;
 
-const open = () => createClient({ url: options.url, timeout: options.busyTimeoutMs, concurrency: 1 });
-let client = open();
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** @param {InStatement[]} statements */
-async function batchWithBusyRetry(statements) {
-  const deadline = Date.now() + options.busyRetryBudgetMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await client.batch(statements, "write");
-    } catch (error) {
-      if (!isBusyError(error) || Date.now() >= deadline) throw error;
-      // A statement that failed with SQLITE_BUSY can leave its connection
-      // unable to commit (libsql-client-ts#352): retry on a fresh one.
-      client.reconnect();
-      const backoff = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
-      await sleep(backoff / 2 + Math.random() * backoff);
-    }
-  }
-}
+const client = createClient({ url: options.url, timeout: options.busyTimeoutMs, concurrency: 1 });
 
 // Rows cross to the main thread as plain arrays; db.server.ts gives them
 // back the shape @libsql/client's rows have.
@@ -86,7 +65,13 @@ port.on("message", (/** @type {WriterRequest} */ request) => {
     /** @type {WriterReply} */
     let reply;
     try {
-      reply = { id: request.id, results: (await batchWithBusyRetry(request.statements)).map(plain) };
+      const results = await batchWithBusyRetry({
+        client,
+        statements: request.statements,
+        budgetMs: options.busyRetryBudgetMs,
+        reconnect: true,
+      });
+      reply = { id: request.id, results: results.map(plain) };
     } catch (error) {
       reply = { id: request.id, error: plainError(error) };
     }

@@ -7,7 +7,7 @@ import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "../../db/schema";
 import { startWriterThread, type WriterThread } from "./db-writer.server";
-import { isBusyError } from "./sqlite-busy.js";
+import { batchWithBusyRetry, isBusyError } from "./busy-retry.js";
 
 export type DatabaseConfig = {
   url: string;
@@ -93,7 +93,11 @@ export function createDatabase(config: DatabaseConfig): Database {
   // serialises writes itself.
   const writer: WriterThread = isLocalFile
     ? startWriterThread({ url: config.url, busyTimeoutMs, busyRetryBudgetMs })
-    : { batch: (statements) => reader.batch(statements, "write"), close: async () => {} };
+    : {
+        batch: (statements) =>
+          batchWithBusyRetry({ client: reader, statements, budgetMs: busyRetryBudgetMs, reconnect: false }),
+        close: async () => {},
+      };
 
   const queue: QueuedWrite[] = [];
   let running = false;

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { createDatabase, type DatabaseConfig } from "~/utils/db.server";
-import { isBusyError } from "~/utils/sqlite-busy.js";
+import { isBusyError } from "~/utils/busy-retry.js";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { runScript } from "../helpers/processes";
