@@ -64,6 +64,30 @@ const decide = `
 //    hold expired before its own clock says so;
 // 2. decide which holds fit (above);
 // 3. everything else happens only for the holds that got a row.
+// The text is the same for every group, only the arguments differ, so it is
+// put together once: handing it to the writer thread then copies flat
+// strings, not freshly concatenated ones.
+const reserveSql = [
+  ...expireStatements(touchingRows(groupRows), {}),
+  { sql: decide },
+  {
+    sql: `UPDATE inventory
+          SET reserved = inventory.reserved + t.quantity, updated_at = :now
+          FROM (SELECT product_id, warehouse_id, sum(quantity) AS quantity
+                FROM (${commandLines}) AS cl WHERE ${wasCreated}
+                GROUP BY product_id, warehouse_id) AS t
+          WHERE inventory.product_id = t.product_id AND inventory.warehouse_id = t.warehouse_id`,
+  },
+  {
+    sql: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
+          SELECT reservation_id, product_id, warehouse_id, quantity FROM (${commandLines}) AS cl
+          WHERE ${wasCreated}`,
+  },
+  stockChangedEvents(`SELECT product_id, warehouse_id FROM (${commandLines}) AS cl WHERE ${wasCreated}`, "1", {}),
+  reservationEvents("reservation_created", ofThisGroup, {}),
+  { sql: reservationViewSql(ofThisGroup) },
+].map((statement) => (typeof statement === "string" ? statement : statement.sql));
+
 export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
   name: "reserve",
   plan(commands) {
@@ -80,30 +104,8 @@ export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
         })),
       ),
     };
-    const statements = [
-      ...expireStatements(touchingRows(groupRows), args),
-      { sql: decide, args },
-      {
-        sql: `UPDATE inventory
-              SET reserved = inventory.reserved + t.quantity, updated_at = :now
-              FROM (SELECT product_id, warehouse_id, sum(quantity) AS quantity
-                    FROM (${commandLines}) AS cl WHERE ${wasCreated}
-                    GROUP BY product_id, warehouse_id) AS t
-              WHERE inventory.product_id = t.product_id AND inventory.warehouse_id = t.warehouse_id`,
-        args,
-      },
-      {
-        sql: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
-              SELECT reservation_id, product_id, warehouse_id, quantity FROM (${commandLines}) AS cl
-              WHERE ${wasCreated}`,
-        args,
-      },
-      stockChangedEvents(`SELECT product_id, warehouse_id FROM (${commandLines}) AS cl WHERE ${wasCreated}`, "1", args),
-      reservationEvents("reservation_created", ofThisGroup, args),
-      { sql: reservationViewSql(ofThisGroup), args },
-    ];
     return {
-      statements,
+      statements: reserveSql.map((sql) => ({ sql, args })),
       outcomes(results) {
         const created = viewRowsById(results[results.length - 1]);
         return commands.map((c) => created.get(c.id) ?? null);
