@@ -17,26 +17,24 @@ export function isBusyError(error) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One write transaction (`BEGIN IMMEDIATE … COMMIT`), retried with jittered
- * backoff while somebody else holds the write lock, for at most `budgetMs`.
+ * Runs one write transaction, and again with jittered backoff while somebody
+ * else holds the write lock, for at most `budgetMs`.
+ * @template T
  * @param {{
- *   client: import("@libsql/client").Client;
- *   statements: import("@libsql/client").InStatement[];
+ *   write: () => Promise<T> | T;
  *   budgetMs: number;
- *   reconnect: boolean;
- * }} input `reconnect`: start each retry on a fresh connection (a
- *   connection of its own, not one shared with readers)
+ *   beforeRetry?: () => void;
+ * }} input
+ * @returns {Promise<T>}
  */
-export async function batchWithBusyRetry({ client, statements, budgetMs, reconnect }) {
+export async function withBusyRetry({ write, budgetMs, beforeRetry }) {
   const deadline = Date.now() + budgetMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await client.batch(statements, "write");
+      return await write();
     } catch (error) {
       if (!isBusyError(error) || Date.now() >= deadline) throw error;
-      // A statement that failed with SQLITE_BUSY can leave its connection
-      // unable to commit (libsql-client-ts#352).
-      if (reconnect) client.reconnect();
+      beforeRetry?.();
       const backoff = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
       await sleep(backoff / 2 + Math.random() * backoff);
     }

@@ -7,7 +7,7 @@ import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "../../db/schema";
 import { startWriterThread, type WriterThread } from "./db-writer.server";
-import { batchWithBusyRetry, isBusyError } from "./busy-retry.js";
+import { isBusyError, withBusyRetry } from "./busy-retry.js";
 
 export type DatabaseConfig = {
   url: string;
@@ -92,10 +92,10 @@ export function createDatabase(config: DatabaseConfig): Database {
   // An embedded replica has a single connection anyway, and a remote server
   // serialises writes itself.
   const writer: WriterThread = isLocalFile
-    ? startWriterThread({ url: config.url, busyTimeoutMs, busyRetryBudgetMs })
+    ? startWriterThread({ path: filePath(config.url), busyTimeoutMs, busyRetryBudgetMs })
     : {
         batch: (statements) =>
-          batchWithBusyRetry({ client: reader, statements, budgetMs: busyRetryBudgetMs, reconnect: false }),
+          withBusyRetry({ write: () => reader.batch(statements, "write"), budgetMs: busyRetryBudgetMs }),
         close: async () => {},
       };
 

@@ -1,4 +1,4 @@
-import { LibsqlError } from "@libsql/client";
+import { LibsqlError, type InStatement, type ResultSet } from "@libsql/client";
 import { describe, expect, test } from "vitest";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
@@ -93,6 +93,51 @@ describe("the one writer per process", () => {
     expect(isBusyError(failure)).toBe(true);
     expect((await rawCounts(database))[0]?.reserved).toBe(0);
     await database.close();
+  });
+
+  test("the writer thread answers exactly as @libsql/client itself does", async () => {
+    // the same statements on two identical databases: once through the
+    // writer thread, once through @libsql/client's own batch
+    const [threaded, direct] = await Promise.all([freshDatabase(), freshDatabase()]);
+    for (const database of [threaded, direct]) await addProduct(database, { id: "lamp", rows: { "blr-01": 5 } });
+    const statements: InStatement[] = [
+      "UPDATE inventory SET updated_at = 7",
+      { sql: "UPDATE inventory SET reserved = ? WHERE product_id = ?", args: [1, "lamp"] },
+      { sql: "UPDATE inventory SET sold = $sold WHERE product_id = @id AND :yes", args: { $sold: 2, "@id": "lamp", ":yes": true } },
+      { sql: "INSERT INTO warehouses (id, name, city) VALUES (?, ?, ?)", args: ["zzz-01", "Zed", "Zed"] },
+      { sql: "SELECT product_id, reserved, sold, total - reserved - sold AS product_id FROM inventory", args: {} },
+    ];
+    const shape = (results: ResultSet[]) =>
+      results.map((r) => ({
+        columns: r.columns,
+        rowsAffected: r.rowsAffected,
+        lastInsertRowid: r.lastInsertRowid,
+        byIndex: r.rows.map((row) => Array.from(row)),
+        byName: r.rows.map((row) => ({ ...row })),
+      }));
+
+    const viaThread = shape(await threaded.write(statements));
+    const viaClient = shape(await direct.reader.batch(statements, "write"));
+    expect(viaThread).toEqual(viaClient);
+    expect(viaThread[4]?.byIndex).toEqual([["lamp", 1, 2, 2]]);
+
+    const oversell = [{ sql: "UPDATE inventory SET reserved = total + 1", args: {} }];
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (e: LibsqlError) => ({ code: e.code, extendedCode: e.extendedCode, rawCode: e.rawCode, message: e.message }),
+      );
+    const threadError = await failure(threaded.write(oversell));
+    const clientError = await failure(direct.reader.batch(oversell, "write"));
+    // (@libsql/client's batch says its code twice in the message; once is enough)
+    expect({ ...threadError, message: undefined }).toEqual({ ...clientError, message: undefined });
+    expect(threadError).toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      extendedCode: "SQLITE_CONSTRAINT_CHECK",
+      message: "SQLITE_CONSTRAINT: CHECK constraint failed: inventory_no_oversell",
+    });
+    expect(clientError?.message).toContain("CHECK constraint failed: inventory_no_oversell");
+    await Promise.all([threaded.close(), direct.close()]);
   });
 });
 
