@@ -13,7 +13,8 @@
 // uses for file: URLs, rather than through @libsql/client, for one reason:
 // @libsql/client prepares every statement again on every call, and the same
 // dozen statements of a reserve group then took a fifth to a third of this
-// thread's time (hot row, HTTP: 20–30 % more holds a second without it).
+// thread's time (hot row over HTTP, alternating runs: 20–50 % more holds a
+// second without it at 32 connections, 5–15 % at 128).
 // Here each statement is prepared once per connection. Everything else is
 // @libsql/client's behaviour: BEGIN IMMEDIATE … COMMIT, rollback on error,
 // its argument rules and its error codes.
