@@ -1,15 +1,12 @@
 // The production server: one short file, because Remix's own server cannot
 // migrate before listening, run the sweeper or shut down gracefully.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
-import express from "express";
-import { MAX_BODY_BYTES } from "./app/utils/api.server";
 import { startApp } from "./app/utils/app.server";
 import { EnvError, parseEnv } from "./app/utils/env.server";
-import { createLog, logRequests } from "./app/utils/log.server";
-import { resourceRoutes } from "./app/utils/resource-routes.server";
+import { createHttpHandler } from "./app/utils/http.server";
+import { createLog } from "./app/utils/log.server";
 
 // Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
 // kills it; finish a little earlier, on our own terms.
@@ -21,52 +18,24 @@ async function main() {
   const log = createLog({ json: process.env.NODE_ENV === "production" });
   const env = parseEnv(process.env, (message) => log(message));
   const running = await startApp({ env, log });
-  const context = running.context;
-  const app = express();
-  app.disable("x-powered-by");
 
   const viteDevServer =
     process.env.HOLDFAST_DEV === "1"
       ? await import("vite").then((vite) => vite.createServer({ server: { middlewareMode: true } }))
       : undefined;
-  if (viteDevServer) {
-    app.use(viteDevServer.middlewares);
-  } else {
-    app.use("/assets", express.static(fromBuild("client/assets"), { immutable: true, maxAge: "1y" }));
-    // public/ files (favicon and the like); never the API, whose every
-    // request would otherwise cost a file-system lookup first
-    const publicFiles = express.static(fromBuild("client"), { maxAge: "1h" });
-    app.use((req, res, next) => (req.path.startsWith("/api/") ? next() : publicFiles(req, res, next)));
-  }
-
-  const build = viteDevServer
-    ? () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>
-    : ((await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild);
-  const getLoadContext = (req: IncomingMessage) => {
-    const flyClientIp = req.headers["fly-client-ip"];
-    return {
-      app: context,
-      clientAddress: (typeof flyClientIp === "string" ? flyClientIp : req.socket.remoteAddress) ?? "unknown",
-    };
-  };
-  app.all("*", createRequestHandler({ build, getLoadContext }));
-  const api =
-    typeof build === "function"
-      ? undefined
-      : resourceRoutes({
-          build,
-          prefix: "/api/",
-          maxBodyBytes: MAX_BODY_BYTES,
-          getLoadContext,
-          onError: (error) => log("api error", { level: "error", error: String(error) }),
-        });
-
-  const logRequest = logRequests(log);
-  const server = createServer((req, res) => {
-    logRequest(req, res);
-    if (api) api(req, res, () => app(req, res));
-    else app(req, res);
+  const handler = createHttpHandler({
+    context: running.context,
+    ...(viteDevServer
+      ? {
+          build: () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
+          viteMiddlewares: viteDevServer.middlewares,
+        }
+      : {
+          build: (await import(/* @vite-ignore */ new URL("./server/index.js", import.meta.url).href)) as ServerBuild,
+          publicDir: fromBuild("client"),
+        }),
   });
+  const server = createServer(handler);
   server.listen(env.PORT, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.PORT;

@@ -27,7 +27,11 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => vo
       NODE_ENV: "production",
       PORT: "0",
       DATABASE_URL: databaseUrl,
+      // every simulated shopper is 127.0.0.1: the per-address limits are off
       RATE_LIMIT_PER_MINUTE: "0",
+      MAX_PENDING_HOLDS_PER_CLIENT: "0",
+      MAX_PENDING_UNITS_PER_CLIENT: "0",
+      MAX_PENDING_UNITS_PER_ADDRESS: "0",
       SESSION_SECRET: "bench-session-secret-0123456789",
       CRON_SECRET: "bench-cron-secret-0123456789",
       ADMIN_TOKEN: "bench-admin-token-0123456789",

@@ -75,6 +75,11 @@ export const reservations = sqliteTable(
     holderHash: text("holder_hash").notNull(),
     // sha-256 of the browser session's holder id, when a browser made the hold
     sessionHash: text("session_hash"),
+    // who made the hold, for the fair-use caps: a hash of the browser
+    // session, or of the address for a caller without one; and a hash of
+    // the address in every case (every session behind it shares a cap)
+    clientKey: text("client_key"),
+    addressKey: text("address_key"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
@@ -91,6 +96,13 @@ export const reservations = sqliteTable(
     // stale-hold cleanup inside reserve), so the index holds nothing else.
     index("reservations_pending_expiry")
       .on(t.expiresAt)
+      .where(sql`${t.status} = 'pending'`),
+    // the caps count a client's pending holds inside the write that makes one
+    index("reservations_pending_client")
+      .on(t.clientKey)
+      .where(sql`${t.status} = 'pending'`),
+    index("reservations_pending_address")
+      .on(t.addressKey)
       .where(sql`${t.status} = 'pending'`),
   ],
 );

@@ -133,6 +133,15 @@ export async function getProduct({
   return product ?? null;
 }
 
+// Which of these product ids name no product.
+export async function missingProducts({ database, ids }: { database: Database; ids: string[] }): Promise<string[]> {
+  const result = await database.reader.execute({
+    sql: `SELECT value AS id FROM json_each(:ids) WHERE value NOT IN (SELECT id FROM products)`,
+    args: { ids: JSON.stringify(ids) },
+  });
+  return result.rows.map((r) => String(r.id));
+}
+
 export async function listWarehouses({ database }: { database: Database }): Promise<WarehouseView[]> {
   const result = await database.reader.execute("SELECT id, name, city FROM warehouses ORDER BY name");
   return (result.rows as unknown as WarehouseView[]).map((w) => ({ id: w.id, name: w.name, city: w.city }));

@@ -6,9 +6,17 @@ import { randomBytesFromPool } from "~/utils/random.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { readStock, type StockLevel } from "./inventory.server";
-import type { HoldPolicy, ReservationLine, ReservationView } from "./reservation";
+import {
+  ID_PATTERN,
+  type ClientLimit,
+  RESERVATION_ID_PATTERN,
+  type FairUse,
+  type HoldPolicy,
+  type ReservationLine,
+  type ReservationView,
+} from "./reservation";
 import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
-import { reserveKind } from "./reserve-plan.server";
+import { reserveKind, type Quota } from "./reserve-plan.server";
 
 // Who may act on a hold: the API client that holds its token, or the browser
 // session that made it. Only hashes are stored and compared.
@@ -22,12 +30,26 @@ export function newHoldToken(): string {
   return randomBytesFromPool(32).toString("base64url");
 }
 
+export type { ClientLimit } from "./reservation";
+
 export type ShortLine = ReservationLine & { available: number; stock: StockLevel[] };
+
+// Who is asking for a hold, for the fair-use caps: the browser session when
+// there is one, else the address; and the address in every case. Both are
+// keyed by a hash (clientKeys below), never stored as they were sent.
+export type Requester = { clientKey: string; addressKey: string };
+
+export function clientKeys({ sessionHash, address }: { sessionHash: string | null; address: string }): Requester {
+  const addressKey = hashSecret(`address:${address}`);
+  return { clientKey: sessionHash ? hashSecret(`session:${sessionHash}`) : addressKey, addressKey };
+}
+
 
 export type ReserveOutcome =
   | { ok: true; reservation: ReservationView; holdToken: string }
   | { ok: false; code: "not_found"; missing: ReservationLine[] }
-  | { ok: false; code: "insufficient_stock"; short: ShortLine[] };
+  | { ok: false; code: "insufficient_stock"; short: ShortLine[] }
+  | { ok: false; code: "client_limit_reached"; limit: ClientLimit };
 
 export type ChangeOutcome =
   | { ok: true; reservation: ReservationView }
@@ -57,16 +79,24 @@ export async function reserve({
   database,
   items,
   holder,
+  requester,
+  fairUse,
   policy,
   now,
 }: {
   database: Database;
   items: ReservationLine[];
   holder: { sessionHash: string | null };
+  requester: Requester;
+  fairUse: FairUse;
   policy: HoldPolicy;
   now: number;
 }): Promise<ReserveOutcome> {
   const lines = mergeLines(items);
+  // an id that cannot exist names nothing: refused before any SQL
+  const malformed = lines.filter((l) => !ID_PATTERN.test(l.productId) || !ID_PATTERN.test(l.warehouseId));
+  if (malformed.length > 0) return { ok: false, code: "not_found", missing: malformed };
+  const quotas = quotasFor(requester, fairUse);
   const holdToken = newHoldToken();
   const created = await database.submit(reserveKind, {
     // time-ordered, so a group's new rows share the last pages of every
@@ -75,12 +105,58 @@ export async function reserve({
     id: timeOrderedUuid({ random: randomBytesFromPool(16) }),
     tokenHash: hashSecret(holdToken),
     sessionHash: holder.sessionHash,
+    ...requester,
     now,
     expiresAt: now + policy.ttlMs,
     lines,
+    quotas,
   });
   if (created) return { ok: true, reservation: toView(created, policy, now), holdToken };
+  const overLimit = await clientLimitReached({ database, quotas, lines, now });
+  if (overLimit) return { ok: false, code: "client_limit_reached", limit: overLimit };
   return explainRefusal({ database, lines, now });
+}
+
+function quotasFor({ clientKey, addressKey }: Requester, fairUse: FairUse): Quota[] {
+  const quotas: Quota[] = [
+    { scope: "client", measure: "holds", owner: clientKey, limit: fairUse.holdsPerClient },
+    { scope: "client", measure: "units", owner: clientKey, limit: fairUse.unitsPerClient },
+    { scope: "address", measure: "units", owner: addressKey, limit: fairUse.unitsPerAddress },
+  ];
+  return quotas.filter((q) => q.limit > 0);
+}
+
+// Which cap refused the hold, if one did. The write decided; this read only
+// says why, for the message (a client's own holds are what changes it, so
+// it agrees with the write unless one of them ended in between).
+async function clientLimitReached({
+  database,
+  quotas,
+  lines,
+  now,
+}: {
+  database: Database;
+  quotas: Quota[];
+  lines: ReservationLine[];
+  now: number;
+}): Promise<ClientLimit | null> {
+  const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+  for (const quota of quotas) {
+    const column = quota.scope === "client" ? "client_key" : "address_key";
+    const result = await database.reader.execute({
+      sql: `SELECT count(DISTINCT r.id) AS holds, coalesce(sum(ri.quantity), 0) AS units
+            FROM reservations r CROSS JOIN reservation_items ri
+            WHERE r.${column} = :owner AND r.status = 'pending' AND r.expires_at > :now AND ri.reservation_id = r.id`,
+      args: { owner: quota.owner, now },
+    });
+    const row = result.rows[0];
+    const pending = Number(quota.measure === "holds" ? row?.holds : row?.units);
+    const requested = quota.measure === "holds" ? 1 : units;
+    if (pending + requested > quota.limit) {
+      return { scope: quota.scope, measure: quota.measure, limit: quota.limit, pending, requested };
+    }
+  }
+  return null;
 }
 
 // Refusal is decided in the write; this read only says why, for the message.
@@ -192,6 +268,7 @@ async function transition({
   policy: HoldPolicy;
   now: number;
 }): Promise<ChangeOutcome> {
+  if (!RESERVATION_ID_PATTERN.test(id)) return { ok: false, code: "not_found" };
   const args = transitionArgs(id, holder, now, policy);
   const { statements, decision } = transitionStatements(kind, args);
   const results: ResultSet[] = await database.write(statements);
@@ -250,6 +327,7 @@ export async function getReservation({
   policy: HoldPolicy;
   now: number;
 }): Promise<ReservationView | null> {
+  if (!RESERVATION_ID_PATTERN.test(id)) return null;
   const result = await database.reader.execute({
     sql: reservationViewSql(`r.id = :id AND ${isHolder}`),
     args: { id, tokenHash: holder.tokenHash, sessionHash: holder.sessionHash },

@@ -10,17 +10,25 @@ export const failureCodes = [
   "invalid_state",
   "reservation_expired",
   "extension_limit_reached",
+  "client_limit_reached",
 ] as const;
 export type FailureCode = (typeof failureCodes)[number];
 
 export const MAX_LINES_PER_HOLD = 20;
+
+// An id as the shop makes them (products, warehouses): checked before any
+// id reaches SQL, and the reason a JSON key built from ids needs no escaping.
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 export const MAX_QUANTITY_PER_LINE = 100;
 
 const idSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[A-Za-z0-9_-]+$/, "must be an id: letters, digits, '-' and '_'");
+  .regex(ID_PATTERN, "must be an id: letters, digits, '-' and '_'");
+
+// Reservation ids are UUIDs; anything else cannot name one.
+export const RESERVATION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const reservationLineSchema = z
   .object({
@@ -62,6 +70,33 @@ export type HoldPolicy = {
   maxHoldMs: number;
 };
 
+// Fair use for clients without an account (0 turns a cap off): pending
+// holds and units one client (a browser session, or an address without
+// one) may have at once, and units every client behind one address may.
+export type FairUse = {
+  holdsPerClient: number;
+  unitsPerClient: number;
+  unitsPerAddress: number;
+};
+
+// The cap a refused hold would have gone past, and what the client has now.
+export type ClientLimit = {
+  scope: "client" | "address";
+  measure: "holds" | "units";
+  limit: number;
+  pending: number;
+  requested: number;
+};
+
 export function holdPolicy(ttlSeconds: number): HoldPolicy {
   return { ttlMs: ttlSeconds * 1000, maxExtensions: 2, maxHoldMs: 3 * ttlSeconds * 1000 };
+}
+
+// What a shopper quotes about a paid hold. Reservation ids are UUIDv7: their
+// first half is the time they were made (the same for every hold made in
+// one millisecond, alike for a whole minute), their last 12 digits random.
+// So the reference is those: "HF-3F9A-C21B-7E04".
+export function paymentReference(reservationId: string): string {
+  const tail = reservationId.replace(/-/g, "").slice(-12).toUpperCase();
+  return `HF-${tail.slice(0, 4)}-${tail.slice(4, 8)}-${tail.slice(8)}`;
 }

@@ -1,59 +1,119 @@
+import type { InStatement } from "@libsql/client";
 import type { WriteKind } from "~/utils/db.server";
 import { reservationEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
-import type { ReservationLine } from "./reservation";
+import { ID_PATTERN, type ReservationLine } from "./reservation";
 import { reservationViewSql, viewRowsById, type ViewRow } from "./reservation-view.server";
+
+// A fair-use cap the hold must fit: `owner` (a client or address key) may
+// have at most `limit` pending holds, or pending units, at once.
+export type Quota = { scope: "client" | "address"; measure: "holds" | "units"; owner: string; limit: number };
 
 export type ReserveCommand = {
   id: string;
   tokenHash: string;
   sessionHash: string | null;
+  clientKey: string;
+  addressKey: string;
   now: number;
   expiresAt: number;
   // one line per (product, warehouse): merged by the caller
   lines: ReservationLine[];
+  quotas: Quota[];
 };
 
+// Client and address keys are hex digests (reservation.server.ts), ids
+// match ID_PATTERN: so every counter name below is plain text that needs no
+// quoting inside a JSON path. Checked here, where the names are made, so a
+// caller that forgot to validate fails alone, before any SQL runs.
+const hexKey = /^[0-9a-f]{16,128}$/;
+
+const rowCounter = (line: { productId: string; warehouseId: string }) => `row:${line.productId}:${line.warehouseId}`;
+const quotaCounter = (quota: Quota) => `${quota.scope}-${quota.measure}:${quota.owner}`;
+
+function checkNames(command: ReserveCommand) {
+  const ok =
+    command.lines.every((l) => ID_PATTERN.test(l.productId) && ID_PATTERN.test(l.warehouseId)) &&
+    hexKey.test(command.clientKey) &&
+    hexKey.test(command.addressKey) &&
+    command.quotas.every((q) => hexKey.test(q.owner));
+  if (!ok) throw new Error("reserve: an id or key that is not safe to name a counter");
+}
+
+// What one command's JSON looks like in :commands, for the SQL below. Two
+// lines of one hold by an anonymous client, with a cap of 10 holds:
+//   { "id": "0193…", "tokenHash": "9f…", "sessionHash": null,
+//     "clientKey": "c4…", "addressKey": "c4…", "now": 1000, "expiresAt": 601000,
+//     "lines": [ { "productId": "lamp", "warehouseId": "blr-01", "quantity": 2 },
+//                { "productId": "rug", "warehouseId": "del-01", "quantity": 1 } ],
+//     "needs": [ { "counter": "row:lamp:blr-01", "amount": 2 },
+//                { "counter": "row:rug:del-01", "amount": 1 },
+//                { "counter": "client-holds:c4…", "amount": 1 } ],
+//     "quotas": [ { "counter": "client-holds:c4…", "scope": "client", "measure": "holds",
+//                   "owner": "c4…", "limit": 10 } ] }
+// The starting counters are then, for instance,
+//   { "row:lamp:blr-01": 5, "row:rug:del-01": 0, "client-holds:c4…": 7 }
+// (5 units free, none free, 3 of 10 holds pending), so this command does not
+// fit (the rug's row has 0 < 1) and the counters pass unchanged to the next.
+
 // The lines of every command in the group, and the rows they touch.
-const commandLines = `SELECT c.value->>'id' AS reservation_id, l.value->>'p' AS product_id,
-                             l.value->>'w' AS warehouse_id, l.value->>'q' AS quantity
-                      FROM json_each(:commands) AS c, json_each(c.value->'l') AS l`;
-const groupRows = `SELECT l.value->>'p', l.value->>'w'
-                   FROM json_each(:commands) AS c, json_each(c.value->'l') AS l`;
+const commandLines = `SELECT c.value->>'id' AS reservation_id, l.value->>'productId' AS product_id,
+                             l.value->>'warehouseId' AS warehouse_id, l.value->>'quantity' AS quantity
+                      FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l`;
+const groupRows = `SELECT l.value->>'productId', l.value->>'warehouseId'
+                   FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l`;
 const ofThisGroup = `r.id IN (SELECT value->>'id' FROM json_each(:commands))`;
 // ids are new uuids, so a row with one exists only if this group made it
 const wasCreated = `EXISTS (SELECT 1 FROM reservations r WHERE r.id = cl.reservation_id)`;
 
-// A line's free units in the simulated state `free`: a JSON object keyed by
-// "product:warehouse"; a row that does not exist has -1, so nothing fits.
-const freeFor = (line: string) =>
-  `coalesce(json_extract(s.free, '$."' || (${line}.value->>'p') || ':' || (${line}.value->>'w') || '"'), -1)`;
-const fits = `(SELECT count(*) FROM json_each(c.lines) AS l WHERE ${freeFor("l")} >= l.value->>'q')
-              = json_array_length(c.lines)`;
-const taken = `(SELECT json_group_object((l.value->>'p') || ':' || (l.value->>'w'), ${freeFor("l")} - (l.value->>'q'))
-                FROM json_each(c.lines) AS l)`;
+// Pending, live holds of a quota's owner, and their units.
+const ownerHolds = (column: "client_key" | "address_key") =>
+  `(SELECT count(*) FROM reservations r
+    WHERE r.${column} = q.value->>'owner' AND r.status = 'pending' AND r.expires_at > :now)`;
+const ownerUnits = (column: "client_key" | "address_key") =>
+  `(SELECT coalesce(sum(ri.quantity), 0) FROM reservations r CROSS JOIN reservation_items ri
+    WHERE r.${column} = q.value->>'owner' AND r.status = 'pending' AND r.expires_at > :now
+      AND ri.reservation_id = r.id)`;
+
+// A need's counter in the simulated state `s.counters` (a JSON object); one
+// that does not exist (a row nobody stocks) is -1, so nothing fits it.
+const counterOf = (need: string) =>
+  `coalesce(json_extract(s.counters, '$."' || (${need}.value->>'counter') || '"'), -1)`;
+const fits = `NOT EXISTS (SELECT 1 FROM json_each(c.needs) AS n WHERE ${counterOf("n")} < n.value->>'amount')`;
+const taken = `(SELECT json_group_object(n.value->>'counter', ${counterOf("n")} - (n.value->>'amount'))
+                FROM json_each(c.needs) AS n)`;
 
 // The decision for the whole group, made by the database inside the write:
 // the commands are taken in the order they were queued, each one all or
-// nothing against the units the earlier ones left, exactly as if each had
-// its own transaction. Only the commands that fit get a reservation row.
+// nothing against the counters the earlier ones left (free units of each
+// row, and what each client may still take), exactly as if each had its own
+// transaction. Only the commands that fit get a reservation row.
 const decide = `
   WITH RECURSIVE
-    cmd(seq, id, token_hash, session_hash, now, expires_at, lines) AS MATERIALIZED (
-      SELECT key, value->>'id', value->>'t', value->>'s', value->>'n', value->>'e', value->'l'
+    command(seq, id, token_hash, session_hash, client_key, address_key, now, expires_at, needs) AS MATERIALIZED (
+      SELECT key, value->>'id', value->>'tokenHash', value->>'sessionHash', value->>'clientKey',
+             value->>'addressKey', value->>'now', value->>'expiresAt', value->'needs'
       FROM json_each(:commands)),
-    sim(seq, free, fits) AS (
-      SELECT -1,
-             (SELECT json_group_object(i.product_id || ':' || i.warehouse_id, i.total - i.sold - i.reserved)
-              FROM inventory i WHERE (i.product_id, i.warehouse_id) IN (${groupRows})),
-             0
+    counter(name, free) AS (
+      SELECT 'row:' || i.product_id || ':' || i.warehouse_id, i.total - i.sold - i.reserved
+      FROM inventory i WHERE (i.product_id, i.warehouse_id) IN (${groupRows})
+      UNION
+      SELECT q.value->>'counter',
+             (q.value->>'limit') - CASE (q.value->>'scope') || '-' || (q.value->>'measure')
+               WHEN 'client-holds' THEN ${ownerHolds("client_key")}
+               WHEN 'client-units' THEN ${ownerUnits("client_key")}
+               WHEN 'address-holds' THEN ${ownerHolds("address_key")}
+               ELSE ${ownerUnits("address_key")} END
+      FROM json_each(:commands) AS c, json_each(c.value->'quotas') AS q),
+    sim(seq, counters, fits) AS (
+      SELECT -1, (SELECT json_group_object(name, free) FROM counter), 0
       UNION ALL
-      SELECT c.seq, CASE WHEN ${fits} THEN json_patch(s.free, ${taken}) ELSE s.free END, ${fits}
-      FROM sim AS s JOIN cmd AS c ON c.seq = s.seq + 1)
+      SELECT c.seq, CASE WHEN ${fits} THEN json_patch(s.counters, ${taken}) ELSE s.counters END, ${fits}
+      FROM sim AS s JOIN command AS c ON c.seq = s.seq + 1)
   INSERT INTO reservations
-    (id, status, holder_hash, session_hash, created_at, updated_at, expires_at, extension_count)
-  SELECT c.id, 'pending', c.token_hash, c.session_hash, c.now, c.now, c.expires_at, 0
-  FROM sim AS s JOIN cmd AS c ON c.seq = s.seq
+    (id, status, holder_hash, session_hash, client_key, address_key, created_at, updated_at, expires_at, extension_count)
+  SELECT c.id, 'pending', c.token_hash, c.session_hash, c.client_key, c.address_key, c.now, c.now, c.expires_at, 0
+  FROM sim AS s JOIN command AS c ON c.seq = s.seq
   WHERE s.fits`;
 
 // Every hold queued together shares one guarded write of a fixed number of
@@ -67,47 +127,66 @@ const decide = `
 // The text is the same for every group, only the arguments differ, so it is
 // put together once: handing it to the writer thread then copies flat
 // strings, not freshly concatenated ones.
-const reserveSql = [
-  ...expireStatements(touchingRows(groupRows), {}),
-  { sql: decide },
-  {
-    sql: `UPDATE inventory
+const sqlOf = (statement: InStatement) => (typeof statement === "string" ? statement : statement.sql);
+const reserveSql = {
+  expire: expireStatements(touchingRows(groupRows), {}).map(sqlOf),
+  decide,
+  reserveUnits: `UPDATE inventory
           SET reserved = inventory.reserved + t.quantity, updated_at = :now
           FROM (SELECT product_id, warehouse_id, sum(quantity) AS quantity
                 FROM (${commandLines}) AS cl WHERE ${wasCreated}
                 GROUP BY product_id, warehouse_id) AS t
           WHERE inventory.product_id = t.product_id AND inventory.warehouse_id = t.warehouse_id`,
-  },
-  {
-    sql: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
+  insertLines: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
           SELECT reservation_id, product_id, warehouse_id, quantity FROM (${commandLines}) AS cl
           WHERE ${wasCreated}`,
-  },
-  stockChangedEvents(`SELECT product_id, warehouse_id FROM (${commandLines}) AS cl WHERE ${wasCreated}`, "1", {}),
-  reservationEvents("reservation_created", ofThisGroup, {}),
-  { sql: reservationViewSql(ofThisGroup) },
-].map((statement) => (typeof statement === "string" ? statement : statement.sql));
+  stockEvents: sqlOf(
+    stockChangedEvents(`SELECT product_id, warehouse_id FROM (${commandLines}) AS cl WHERE ${wasCreated}`, "1", {}),
+  ),
+  createdEvents: sqlOf(reservationEvents("reservation_created", ofThisGroup, {})),
+  created: reservationViewSql(ofThisGroup),
+};
+const inOrder = [
+  ...reserveSql.expire,
+  reserveSql.decide,
+  reserveSql.reserveUnits,
+  reserveSql.insertLines,
+  reserveSql.stockEvents,
+  reserveSql.createdEvents,
+  reserveSql.created,
+];
+const createdIndex = inOrder.indexOf(reserveSql.created);
+
+function toJson(command: ReserveCommand) {
+  checkNames(command);
+  const lineNeeds = command.lines.map((l) => ({ counter: rowCounter(l), amount: l.quantity }));
+  const units = command.lines.reduce((sum, l) => sum + l.quantity, 0);
+  const quotaNeeds = command.quotas.map((q) => ({ counter: quotaCounter(q), amount: q.measure === "holds" ? 1 : units }));
+  return {
+    id: command.id,
+    tokenHash: command.tokenHash,
+    sessionHash: command.sessionHash,
+    clientKey: command.clientKey,
+    addressKey: command.addressKey,
+    now: command.now,
+    expiresAt: command.expiresAt,
+    lines: command.lines,
+    needs: [...lineNeeds, ...quotaNeeds],
+    quotas: command.quotas.map((q) => ({ counter: quotaCounter(q), ...q })),
+  };
+}
 
 export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
   name: "reserve",
   plan(commands) {
     const args = {
       now: Math.min(...commands.map((c) => c.now)),
-      commands: JSON.stringify(
-        commands.map((c) => ({
-          id: c.id,
-          t: c.tokenHash,
-          s: c.sessionHash,
-          n: c.now,
-          e: c.expiresAt,
-          l: c.lines.map((l) => ({ p: l.productId, w: l.warehouseId, q: l.quantity })),
-        })),
-      ),
+      commands: JSON.stringify(commands.map(toJson)),
     };
     return {
-      statements: reserveSql.map((sql) => ({ sql, args })),
+      statements: inOrder.map((sql) => ({ sql, args })),
       outcomes(results) {
-        const created = viewRowsById(results[results.length - 1]);
+        const created = viewRowsById(results[createdIndex]);
         return commands.map((c) => created.get(c.id) ?? null);
       },
     };

@@ -1,14 +1,14 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { reserveRequestLines } from "~/models/api-contract.server";
-import { reserve } from "~/models/reservation.server";
-import { apiError, apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/utils/api.server";
-import { reserveResponse } from "~/utils/api-outcomes.server";
-import { idempotent } from "~/utils/idempotent-response.server";
-import { holdLimiter } from "~/utils/rate-limit.server";
+import { clientKeys, reserve } from "~/models/reservation.server";
+import { apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/utils/api.server";
+import { rateLimited, reserveResponse } from "~/utils/api-outcomes.server";
+import { idempotent, withoutHoldToken } from "~/utils/idempotent-response.server";
+import { takeWrite } from "~/utils/rate-limit.server";
 
 // POST /api/reservations: hold one line, or several all-or-nothing.
 export function action({ request, context }: ActionFunctionArgs) {
-  const { app, clientAddress } = context;
+  const { app, client } = context;
   return guarded(app.log, async () => {
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonBody(request);
@@ -16,26 +16,28 @@ export function action({ request, context }: ActionFunctionArgs) {
     const items = parseWith(reserveRequestLines(body.json), body.json);
     if (!items.ok) return items.response;
 
-    const holder = await apiHolder(request, app.env.SESSION_SECRET);
-    // one caller's key never replays another's: the scope is whoever asks
-    const caller = holder.tokenHash ?? holder.sessionHash ?? `address:${clientAddress}`;
+    // A new hold has no token yet, so the only credential a caller can prove
+    // here is its browser session; anyone else is their address.
+    const { sessionHash } = await apiHolder(request, app.env.SESSION_SECRET);
+    const requester = clientKeys({ sessionHash, address: client.address });
     return idempotent({
       request,
       database: app.database,
       clock: app.clock,
-      scope: `reserve:${caller}`,
+      scope: `reserve:${requester.clientKey}`,
       body: body.text,
+      // the token is shown once: a replay (which anyone behind the same
+      // address with the same key would get) carries the hold without it
+      storedAs: withoutHoldToken,
       respond: async () => {
-        const retryAfter = holdLimiter(app.env.RATE_LIMIT_PER_MINUTE).take(clientAddress, app.clock());
-        if (retryAfter !== null) {
-          return apiError(429, "rate_limited", `Too many holds from this address; try again in ${retryAfter} s`, {
-            headers: { "Retry-After": String(retryAfter) },
-          });
-        }
+        const retryAfter = takeWrite(context);
+        if (retryAfter !== null) return rateLimited(retryAfter);
         const outcome = await reserve({
           database: app.database,
           items: items.data,
-          holder: { sessionHash: holder.sessionHash },
+          holder: { sessionHash },
+          requester,
+          fairUse: app.fairUse,
           policy: app.policy,
           now: app.clock(),
         });

@@ -6,13 +6,14 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { ProductCard } from "~/components/product-card";
 import type { StockLevel } from "~/models/inventory";
 import { getProduct, similarProducts } from "~/models/inventory.server";
-import { MAX_QUANTITY_PER_LINE } from "~/models/reservation";
-import { reserve } from "~/models/reservation.server";
+import { ID_PATTERN, MAX_QUANTITY_PER_LINE } from "~/models/reservation";
+import { clientKeys, reserve } from "~/models/reservation.server";
 import { formatDuration, formatPrice } from "~/utils/format";
 import { useLiveStock } from "~/utils/live-updates";
-import { holdLimiter } from "~/utils/rate-limit.server";
+import { unavailableBecause } from "~/utils/db.server";
+import { takeWrite } from "~/utils/rate-limit.server";
 import { ensureSessionHolder } from "~/utils/session.server";
-import { bestWarehouse, FEW_LEFT, shortageMessage, totalAvailable, withLiveStock } from "~/utils/stock";
+import { bestWarehouse, FEW_LEFT, shopLimitMessage, shortageMessage, totalAvailable, withLiveStock } from "~/utils/stock";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.product.name} · Holdfast` : "Not found · Holdfast" },
@@ -53,8 +54,9 @@ type ReserveFailure = {
 };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { database, clock, env, policy } = context.app;
+  const { database, clock, env, policy, fairUse } = context.app;
   const productId = params.id ?? "";
+  if (!ID_PATTERN.test(productId)) throw new Response("Not found", { status: 404 });
   const parsed = reserveForm.safeParse(Object.fromEntries(await request.formData()));
   const attempt = Date.now();
   if (!parsed.success) {
@@ -65,7 +67,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   }
   // the same per-address limit as the API's, so the form is no way around it
-  const retryAfter = holdLimiter(env.RATE_LIMIT_PER_MINUTE).take(context.clientAddress, clock());
+  const retryAfter = takeWrite(context);
   if (retryAfter !== null) {
     return data<ReserveFailure>(
       { formError: `Too many holds from your network just now. Try again in ${retryAfter} s.`, attempt },
@@ -73,17 +75,34 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   }
   const { sessionHash, setCookie } = await ensureSessionHolder(request, env.SESSION_SECRET);
-  const outcome = await reserve({
-    database,
-    items: [{ productId, ...parsed.data }],
-    holder: { sessionHash },
-    policy,
-    now: clock(),
-  });
   const headers = setCookie ? { "Set-Cookie": setCookie } : undefined;
+  let outcome;
+  try {
+    outcome = await reserve({
+      database,
+      items: [{ productId, ...parsed.data }],
+      holder: { sessionHash },
+      requester: clientKeys({ sessionHash, address: context.client.address }),
+      fairUse,
+      policy,
+      now: clock(),
+    });
+  } catch (error) {
+    if (!unavailableBecause(error)) throw error;
+    return data<ReserveFailure>(
+      { formError: "The shop can't take holds for a moment. Nothing was held; please try again shortly.", attempt },
+      { status: 503, headers: { ...headers, "Retry-After": "30" } },
+    );
+  }
   if (outcome.ok) return redirect(`/reservations/${outcome.reservation.id}`, { headers });
   if (outcome.code === "not_found") {
     return data<ReserveFailure>({ formError: "That warehouse doesn't stock this product.", attempt }, { status: 400, headers });
+  }
+  if (outcome.code === "client_limit_reached") {
+    return data<ReserveFailure>(
+      { formError: shopLimitMessage(outcome.limit), attempt },
+      { status: 409, headers },
+    );
   }
   // A lost race is an answer, not an error: say what is left and where.
   const [line] = outcome.short;

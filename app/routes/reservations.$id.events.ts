@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getReservation } from "~/models/reservation.server";
 import { sessionHolder } from "~/utils/session.server";
-import { eventStream, resumeFrom } from "~/utils/sse.server";
+import { openLiveStream, resumeFrom } from "~/utils/sse.server";
 
 // The holder's reservation, live: a message whenever its status or expiry
 // changes, from any tab, the API or a sweep. Anyone else gets 404.
@@ -12,8 +12,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     ? await getReservation({ database, id: params.id ?? "", holder, policy, now: clock() })
     : null;
   if (!reservation) return new Response("Not found", { status: 404 });
-  if (!live.accepting()) return new Response("Shutting down", { status: 503, headers: { "Retry-After": "1" } });
-  return eventStream(request, (channel) =>
+  return openLiveStream(context, request, (channel) =>
     live.watchReservation({
       reservationId: reservation.id,
       after: resumeFrom(request),

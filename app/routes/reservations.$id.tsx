@@ -4,10 +4,12 @@ import { useEffect } from "react";
 import { z } from "zod";
 import { formatClock, useCountdown } from "~/components/countdown";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import type { ReservationStatus, ReservationView } from "~/models/reservation";
+import { paymentReference, RESERVATION_ID_PATTERN, type ReservationStatus, type ReservationView } from "~/models/reservation";
 import { confirm, extend, getReservation, release } from "~/models/reservation.server";
 import { formatDuration, formatPrice } from "~/utils/format";
 import { useLiveReservation } from "~/utils/live-updates";
+import { unavailableBecause } from "~/utils/db.server";
+import { takeWrite } from "~/utils/rate-limit.server";
 import { sessionHolder } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Holdfast" }, { name: "robots", content: "noindex" }];
@@ -43,11 +45,28 @@ const refusals = {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { database, clock, env, policy } = context.app;
+  const id = params.id ?? "";
+  if (!RESERVATION_ID_PATTERN.test(id)) throw notFound();
   const holder = await holderOf(request, env.SESSION_SECRET);
   const parsed = checkoutForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ message: "Choose pay, cancel or extend." }, { status: 400 });
-  const id = params.id ?? "";
-  const outcome = await intents[parsed.data.intent]({ database, id, holder, policy, now: clock() });
+  const retryAfter = takeWrite(context);
+  if (retryAfter !== null) {
+    return data(
+      { message: `Too many requests from your network just now. Try again in ${retryAfter} s.` },
+      { status: 429, headers: { "Retry-After": String(retryAfter) } },
+    );
+  }
+  let outcome;
+  try {
+    outcome = await intents[parsed.data.intent]({ database, id, holder, policy, now: clock() });
+  } catch (error) {
+    if (!unavailableBecause(error)) throw error;
+    return data(
+      { message: "That didn't go through: the shop can't save changes for a moment. Nothing changed; please try again shortly." },
+      { status: 503, headers: { "Retry-After": "30" } },
+    );
+  }
   if (outcome.ok) return redirect(`/reservations/${id}`);
   if (outcome.code === "not_found") throw notFound();
   const status = outcome.code === "reservation_expired" ? 410 : 409;
@@ -179,7 +198,7 @@ function Settled({ reservation, status }: { reservation: ReservationView; status
       <h1 className="mt-4 text-3xl font-bold tracking-tight text-balance">{screen.title}</h1>
       <p className="mt-3 text-pretty text-muted">{screen.text}</p>
       <p className="mt-4 text-sm text-muted">
-        Reference <span className="font-mono text-ink">{reservation.id.slice(0, 8).toUpperCase()}</span>
+        Reference <span className="font-mono text-ink">{paymentReference(reservation.id)}</span>
       </p>
       <div className="mt-6 flex flex-wrap gap-3">
         {status !== "confirmed" && first ? (

@@ -1,5 +1,5 @@
 import { toApiReservation } from "~/models/api-contract.server";
-import type { ChangeOutcome, ReserveOutcome } from "~/models/reservation.server";
+import type { ChangeOutcome, ClientLimit, ReserveOutcome } from "~/models/reservation.server";
 import { apiError, apiJson } from "./api.server";
 
 // Domain outcomes as HTTP answers: the statuses DESIGN.md lists.
@@ -15,6 +15,10 @@ export function reserveResponse(outcome: ReserveOutcome): Response {
     const what = outcome.missing.map((l) => `${l.productId} at ${l.warehouseId}`).join(", ");
     return apiError(404, "not_found", `No such product in that warehouse: ${what}`);
   }
+  if (outcome.code === "client_limit_reached") {
+    const { limit } = outcome;
+    return apiError(409, "client_limit_reached", clientLimitMessage(limit), { details: limit });
+  }
   const what = outcome.short
     .map((l) => {
       const where = l.stock.find((s) => s.warehouseId === l.warehouseId)?.warehouseName ?? l.warehouseId;
@@ -28,6 +32,23 @@ export function reserveResponse(outcome: ReserveOutcome): Response {
       requested: l.quantity,
       available: l.available,
     })),
+  });
+}
+
+// "You already hold 10 of the 10 holds one client may have at once; pay
+// for or cancel one first."
+export function clientLimitMessage(limit: ClientLimit): string {
+  const who = limit.scope === "client" ? "one client" : "everyone on your network together";
+  const what = limit.measure === "holds" ? "holds" : "units on hold";
+  return (
+    `At most ${limit.limit} ${what} at once for ${who}: ${limit.pending} already, ` +
+    `${limit.requested} more asked for. Pay for or cancel a hold first.`
+  );
+}
+
+export function rateLimited(retryAfter: number): Response {
+  return apiError(429, "rate_limited", `Too many requests from this address; try again in ${retryAfter} s`, {
+    headers: { "Retry-After": String(retryAfter) },
   });
 }
 

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Holder } from "~/models/reservation.server";
 import { hashSecret } from "~/models/reservation.server";
+import { unavailableBecause } from "./db.server";
 import { sessionHolder } from "./session.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
@@ -15,6 +16,9 @@ export type ApiErrorCode =
   | "invalid_state"
   | "reservation_expired"
   | "extension_limit_reached"
+  | "client_limit_reached"
+  | "storage_full"
+  | "service_unavailable"
   | "idempotency_conflict"
   | "idempotency_in_progress"
   | "rate_limited"
@@ -57,9 +61,13 @@ export type BodyResult = { ok: true; text: string; json: unknown } | { ok: false
 
 // Reads at most MAX_BODY_BYTES, whatever Content-Length claims, so a large
 // or endless body costs nothing beyond the limit.
+// A body must say it is JSON: a page on another site can send text/plain or
+// a form without asking first, but never application/json (the browser
+// asks this server, which never says yes). An empty body may leave the
+// type out.
 export async function readJsonBody(request: Request): Promise<BodyResult> {
   const type = request.headers.get("Content-Type");
-  if (type && !/^(application\/([\w.+-]*\+)?json|text\/plain)\b/i.test(type)) {
+  if (type ? !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type) : request.body !== null) {
     return { ok: false, response: apiError(415, "unsupported_media_type", "Send the body as application/json") };
   }
   const tooLarge = () =>
@@ -113,6 +121,18 @@ export async function guarded(log: (message: string, fields?: Record<string, str
     return await handler();
   } catch (error) {
     if (error instanceof Response) return error;
+    const unavailable = unavailableBecause(error);
+    if (unavailable === "storage_full") {
+      log("storage full", { level: "error", error: String(error) });
+      return apiError(503, "storage_full", "The shop's storage is full; nothing was changed. Try again later.", {
+        headers: { "Retry-After": "30" },
+      });
+    }
+    if (unavailable === "writer_stopped") {
+      return apiError(503, "service_unavailable", "This server is restarting; nothing was changed. Try again shortly.", {
+        headers: { "Retry-After": "5" },
+      });
+    }
     log("api error", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return apiError(500, "internal_error", "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.");
   }

@@ -7,6 +7,8 @@ import type { AppContext } from "./context.server";
 import { createDatabase } from "./db.server";
 import type { Env } from "./env.server";
 import { createLog, type Log } from "./log.server";
+import { createRateLimiter } from "./rate-limit.server";
+import { createStreamSlots } from "./stream-slots.server";
 import { startSweeper } from "./sweeper.server";
 
 export type RunningApp = {
@@ -39,7 +41,21 @@ export async function startApp({
   if (await seedIfEmpty(database, clock())) log("Seeded the demo catalogue");
 
   const live = await startLiveHub({ database, clock, log });
-  const context: AppContext = { database, clock, env, log, live, policy: holdPolicy(env.HOLD_TTL_SECONDS) };
+  const context: AppContext = {
+    database,
+    clock,
+    env,
+    log,
+    live,
+    policy: holdPolicy(env.HOLD_TTL_SECONDS),
+    fairUse: {
+      holdsPerClient: env.MAX_PENDING_HOLDS_PER_CLIENT,
+      unitsPerClient: env.MAX_PENDING_UNITS_PER_CLIENT,
+      unitsPerAddress: env.MAX_PENDING_UNITS_PER_ADDRESS,
+    },
+    writeLimiter: createRateLimiter(env.RATE_LIMIT_PER_MINUTE),
+    streams: createStreamSlots({ max: env.MAX_LIVE_STREAMS, perClient: env.MAX_LIVE_STREAMS_PER_CLIENT }),
+  };
   const sweeper = startSweeper({ database, clock, log, intervalSeconds: env.SWEEP_INTERVAL_SECONDS });
   return {
     context,

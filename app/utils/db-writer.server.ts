@@ -11,6 +11,9 @@ export type WriterThread = {
   // one BEGIN IMMEDIATE … COMMIT, retried on another process's lock
   batch: (statements: InStatement[]) => Promise<ResultSet[]>;
   close: () => Promise<void>;
+  // settles if the thread ends without being asked to (a crash, running out
+  // of memory): every write after that fails with WriterStoppedError
+  crashed: Promise<WriterStoppedError>;
 };
 
 // Beside this module in source (app/utils/) and beside the bundles in a
@@ -18,26 +21,43 @@ export type WriterThread = {
 // that Vite leaves it alone instead of treating it as an asset.
 const workerFile = "./db-writer.worker.js";
 
+// The writer thread is gone (it crashed, or the database was closed): no
+// write can happen in this process any more.
+export class WriterStoppedError extends Error {}
+
 type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error) => void };
 
-export function startWriterThread(options: WriterOptions): WriterThread {
-  const worker = new Worker(new URL(workerFile, import.meta.url), { workerData: options });
+// The writer holds a dozen statements and one group's results at a time; a
+// heap far past that means something is wrong, and it is better that the
+// thread dies (and the process with it, to be restarted) than that it takes
+// the machine's memory.
+const DEFAULT_HEAP_MB = 128;
+
+export function startWriterThread({ heapMb = DEFAULT_HEAP_MB, ...options }: WriterOptions & { heapMb?: number }): WriterThread {
+  const worker = new Worker(new URL(workerFile, import.meta.url), {
+    workerData: options,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+  });
   // An idle writer must not keep the process alive; one with work must.
   worker.unref();
   const pending = new Map<number, Pending>();
   let nextId = 0;
-  let stopped: Error | null = null;
+  let stopped: WriterStoppedError | null = null;
+  let closing = false;
+  let markCrashed: (error: WriterStoppedError) => void = () => {};
+  const crashed = new Promise<WriterStoppedError>((resolve) => (markCrashed = resolve));
 
   const exited = new Promise<void>((resolve) => {
     worker.once("exit", (code) => {
-      stopped ??= new Error(`The database writer stopped (exit code ${code})`);
+      stopped ??= new WriterStoppedError(`The database writer stopped (exit code ${code})`);
       for (const p of pending.values()) p.reject(stopped);
       pending.clear();
+      if (!closing) markCrashed(stopped);
       resolve();
     });
   });
   worker.on("error", (error) => {
-    stopped = new Error(`The database writer failed: ${error.message}`);
+    stopped = new WriterStoppedError(`The database writer failed: ${error.message}`);
   });
   worker.on("message", (reply: WriterReply) => {
     const waiting = pending.get(reply.id);
@@ -60,9 +80,11 @@ export function startWriterThread(options: WriterOptions): WriterThread {
         send({ type: "batch", id, statements });
       });
     },
+    crashed,
     async close() {
+      closing = true;
       worker.ref();
-      stopped ??= new Error("The database is closed");
+      stopped ??= new WriterStoppedError("The database is closed");
       send({ type: "close" });
       await exited;
     },

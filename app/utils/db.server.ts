@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
+import { createClient, LibsqlError } from "@libsql/client";
 import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "../../db/schema";
-import { startWriterThread, type WriterThread } from "./db-writer.server";
+import { startWriterThread, WriterStoppedError, type WriterThread } from "./db-writer.server";
 import { isBusyError, withBusyRetry } from "./busy-retry.js";
 
 export type DatabaseConfig = {
@@ -21,6 +21,8 @@ export type DatabaseConfig = {
   busyRetryBudgetMs?: number;
   // at most this many queued commands share one transaction (group commit)
   maxGroupSize?: number;
+  // the writer thread's heap limit (a local file only)
+  writerHeapMb?: number;
 };
 
 export type Database = {
@@ -36,7 +38,22 @@ export type Database = {
   drain: () => Promise<void>;
   close: () => Promise<void>;
   isLocalFile: boolean;
+  // settles if this process can no longer write (its writer thread died);
+  // the server then stops taking requests and exits to be restarted
+  writerCrashed: Promise<Error>;
+  writerFailure: () => Error | null;
 };
+
+// Why a write could not happen at all, when the reason is the machine's and
+// not the request's: the disk is full (SQLITE_FULL, which rolls the whole
+// transaction back), or the writer is gone.
+export function unavailableBecause(error: unknown): "storage_full" | "writer_stopped" | null {
+  if (error instanceof WriterStoppedError) return "writer_stopped";
+  if (error instanceof LibsqlError && (error.code === "SQLITE_FULL" || error.extendedCode === "SQLITE_FULL")) {
+    return "storage_full";
+  }
+  return null;
+}
 
 // A kind of write whose queued commands can share one set of statements:
 // `plan` turns the payloads of neighbouring queued commands of this kind
@@ -92,12 +109,15 @@ export function createDatabase(config: DatabaseConfig): Database {
   // An embedded replica has a single connection anyway, and a remote server
   // serialises writes itself.
   const writer: WriterThread = isLocalFile
-    ? startWriterThread({ path: filePath(config.url), busyTimeoutMs, busyRetryBudgetMs })
+    ? startWriterThread({ path: filePath(config.url), busyTimeoutMs, busyRetryBudgetMs, heapMb: config.writerHeapMb })
     : {
         batch: (statements) =>
           withBusyRetry({ write: () => reader.batch(statements, "write"), budgetMs: busyRetryBudgetMs }),
         close: async () => {},
+        crashed: new Promise<never>(() => {}),
       };
+  let writerFailure: Error | null = null;
+  void writer.crashed.then((error) => (writerFailure = error));
 
   const queue: QueuedWrite[] = [];
   let running = false;
@@ -188,6 +208,8 @@ export function createDatabase(config: DatabaseConfig): Database {
     submit,
     drain,
     isLocalFile,
+    writerCrashed: writer.crashed,
+    writerFailure: () => writerFailure,
     async close() {
       closed = true;
       await drain();

@@ -21,6 +21,15 @@ const int = (fallback: number, { min, max }: { min: number; max: number }) =>
       .default(fallback),
   );
 
+// "true"/"1" or "false"/"0": a flag set in fly.toml or a shell
+const flag = (fallback: boolean) =>
+  unsetIfEmpty(
+    z
+      .enum(["true", "false", "1", "0"], { errorMap: () => ({ message: "must be true or false" }) })
+      .default(fallback ? "true" : "false")
+      .transform((v) => v === "true" || v === "1"),
+  );
+
 const remoteUrl = /^(libsql|https?|wss?):\/\//;
 
 // The database settings, shared by the server and the one-shot sweep.
@@ -51,7 +60,24 @@ const envSchema = z.object({
   SESSION_SECRET: secret,
   CRON_SECRET: secret,
   ADMIN_TOKEN: secret,
+  // writes (holds, payments, cancels, extensions) one client address may
+  // make per minute; 0 turns the limit off
   RATE_LIMIT_PER_MINUTE: int(120, { min: 0, max: 1_000_000 }),
+  // only behind a proxy that sets them (Fly's): Fly-Client-IP is the
+  // client's address and X-Forwarded-Proto its protocol; anywhere else
+  // anyone could send them, so the socket's own are used
+  TRUST_PROXY: flag(false),
+  // fair use for clients without an account, decided inside the write that
+  // makes the hold; 0 turns a cap off
+  MAX_PENDING_HOLDS_PER_CLIENT: int(10, { min: 0, max: 1_000_000 }),
+  MAX_PENDING_UNITS_PER_CLIENT: int(200, { min: 0, max: 1_000_000 }),
+  // every session behind one address together (a client can start new
+  // sessions; it cannot start new addresses)
+  MAX_PENDING_UNITS_PER_ADDRESS: int(1000, { min: 0, max: 1_000_000 }),
+  // open live streams (Server-Sent Events): the whole process, and one
+  // client address
+  MAX_LIVE_STREAMS: int(2000, { min: 1, max: 1_000_000 }),
+  MAX_LIVE_STREAMS_PER_CLIENT: int(16, { min: 1, max: 1_000_000 }),
   // 0 turns the in-process sweeper off (expiry stays exact without it)
   SWEEP_INTERVAL_SECONDS: int(15, { min: 0, max: 24 * 3600 }),
   SWEEP_URL: httpUrl,

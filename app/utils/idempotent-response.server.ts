@@ -5,6 +5,21 @@ import type { Database } from "./db.server";
 import { idempotencyKeyHeader } from "~/models/api-contract.server";
 import { apiError, describeIssues } from "./api.server";
 
+// An answer is stored for replay only when it says something about a real
+// hold: a success, or a refusal because of the state of stock or of the hold
+// (409, 410). Anything about the request itself (400, 404, 413, 415), a
+// "slow down" (429) or a failure on our side (5xx) is not stored, so a
+// stranger's made-up requests leave nothing behind, and a retry runs afresh.
+const isRealOutcome = (status: number) => status < 400 || status === 409 || status === 410;
+
+// A hold's token is shown once, in the answer that made it; the stored copy
+// (what a replay sends) has the hold without it. Only its hash is kept
+// anywhere, here as with the hold itself.
+export function withoutHoldToken(text: string): string {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  return "holdToken" in parsed ? JSON.stringify({ ...parsed, holdToken: null }) : text;
+}
+
 // Runs `respond` at most once per Idempotency-Key in `scope` (the caller and
 // the route): a repeat replays the stored answer with Idempotent-Replay:
 // true. Without the header, `respond` simply runs.
@@ -15,6 +30,7 @@ export async function idempotent({
   scope,
   body,
   respond,
+  storedAs = (text) => text,
 }: {
   request: Request;
   database: Database;
@@ -22,6 +38,8 @@ export async function idempotent({
   scope: string;
   body: string;
   respond: () => Promise<Response>;
+  // what of the answer is kept for a replay
+  storedAs?: (text: string) => string;
 }): Promise<Response> {
   const header = request.headers.get("Idempotency-Key");
   if (header === null) return respond();
@@ -58,13 +76,11 @@ export async function idempotent({
     await abandonIdempotent({ database, scope, key });
     throw error;
   }
-  // Answers about the request are stored and replayed; a failure on our
-  // side, or a "slow down", is not an answer: the key is freed for a retry.
-  if (response.status >= 500 || response.status === 429) {
+  if (!isRealOutcome(response.status)) {
     await abandonIdempotent({ database, scope, key });
     return response;
   }
   const text = await response.text();
-  await completeIdempotent({ database, scope, key, status: response.status, body: text, now: clock() });
+  await completeIdempotent({ database, scope, key, status: response.status, body: storedAs(text), now: clock() });
   return new Response(text, { status: response.status, headers: response.headers });
 }

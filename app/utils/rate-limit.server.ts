@@ -1,34 +1,39 @@
-// Holds one client address may create per minute: a token bucket per
+import type { AppLoadContext } from "@remix-run/node";
+
+// Writes one client address may make per minute: a token bucket per
 // address, in this process's memory. With several machines each enforces
-// its own bucket, so the effective limit is per machine; that is enough to
-// stop one client draining a drop, which is what it is for.
+// its own buckets, so the effective limit is per machine; that is enough to
+// stop one client hammering the shop, which is what it is for.
+//
+// The buckets are bounded: at most `maxKeys` addresses are remembered, the
+// least recently seen forgotten first (a forgotten bucket is a full one,
+// which is what an address unseen for a while has anyway). Keys are
+// addresses the server itself determined (client.server.ts), never header
+// text, so each is a few dozen bytes.
 
 type Bucket = { tokens: number; updatedAt: number };
 
 export type RateLimiter = {
   // null when allowed; otherwise the seconds until one more is allowed
   take: (address: string, now: number) => number | null;
+  size: () => number;
 };
 
-export function createRateLimiter(perMinute: number): RateLimiter {
+export const DEFAULT_MAX_KEYS = 50_000;
+
+export function createRateLimiter(perMinute: number, { maxKeys = DEFAULT_MAX_KEYS } = {}): RateLimiter {
+  // a Map iterates in insertion order: re-inserting on every use keeps the
+  // least recently seen address first
   const buckets = new Map<string, Bucket>();
   const refillPerMs = perMinute / 60_000;
-  let lastPrune = 0;
-
-  function prune(now: number) {
-    // a bucket untouched for a minute is full again: forget it
-    for (const [address, bucket] of buckets) {
-      if (now - bucket.updatedAt >= 60_000) buckets.delete(address);
-    }
-    lastPrune = now;
-  }
 
   return {
     take(address, now) {
       if (perMinute === 0) return null;
-      if (now - lastPrune >= 60_000) prune(now);
-      const bucket = buckets.get(address) ?? { tokens: perMinute, updatedAt: now };
-      const tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
+      const bucket = buckets.get(address);
+      const tokens = bucket ? Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs) : perMinute;
+      buckets.delete(address);
+      if (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value!);
       if (tokens < 1) {
         buckets.set(address, { tokens, updatedAt: now });
         return Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000));
@@ -36,17 +41,14 @@ export function createRateLimiter(perMinute: number): RateLimiter {
       buckets.set(address, { tokens: tokens - 1, updatedAt: now });
       return null;
     },
+    size: () => buckets.size,
   };
 }
 
-const limiters = new Map<number, RateLimiter>();
-
-// The process's limiter for holds (one per configured rate).
-export function holdLimiter(perMinute: number): RateLimiter {
-  let limiter = limiters.get(perMinute);
-  if (!limiter) {
-    limiter = createRateLimiter(perMinute);
-    limiters.set(perMinute, limiter);
-  }
-  return limiter;
+// Takes one write from the caller's allowance: null when it may go ahead,
+// otherwise the seconds to wait. Every route that writes calls it once,
+// after anything that would answer without writing (a replayed
+// Idempotency-Key costs nothing).
+export function takeWrite({ app, client }: AppLoadContext): number | null {
+  return app.writeLimiter.take(client.address, app.clock());
 }

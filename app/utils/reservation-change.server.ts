@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { emptyRequest } from "~/models/api-contract.server";
 import type { ChangeOutcome, Holder } from "~/models/reservation.server";
-import type { HoldPolicy } from "~/models/reservation";
+import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
 import type { Database } from "./db.server";
-import { apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "./api.server";
-import { changeResponse } from "./api-outcomes.server";
+import { apiHolder, guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
+import { changeResponse, rateLimited } from "./api-outcomes.server";
+import { takeWrite } from "./rate-limit.server";
 import { idempotent } from "./idempotent-response.server";
 
 type Command = (input: {
@@ -30,9 +31,15 @@ export function reservationChange(
     if (!body.ok) return body.response;
     const input = parseWith(emptyRequest, body.json === undefined ? {} : body.json);
     if (!input.ok) return input.response;
-    const holder = await apiHolder(request, env.SESSION_SECRET);
     const id = params.id ?? "";
-    const run = async () => changeResponse(await command({ database, id, holder, policy, now: clock() }));
+    // an id that cannot name a hold is answered before anything is written
+    if (!RESERVATION_ID_PATTERN.test(id)) return notFound("No such reservation");
+    const holder = await apiHolder(request, env.SESSION_SECRET);
+    const run = async () => {
+      const retryAfter = takeWrite(context);
+      if (retryAfter !== null) return rateLimited(retryAfter);
+      return changeResponse(await command({ database, id, holder, policy, now: clock() }));
+    };
     if (!honoursKey) return run();
     const caller = holder.tokenHash ?? holder.sessionHash ?? "anonymous";
     return idempotent({ request, database, clock, scope: `${id}:${caller}`, body: body.text, respond: run });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
-import { Router } from "express";
+import { Router, type Request as ExpressRequest } from "express";
+import type { Client } from "./client.server";
+import { MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
 
 // Remix's request pipeline costs more CPU than everything else in a small
 // JSON request: measured here, Express building the same Fetch Request and
@@ -33,84 +34,35 @@ function fullPath(build: ServerBuild, id: string): string {
   return `/${parts.join("/")}`;
 }
 
-// Reads the body into memory, but never more than `limit` bytes: past that
-// it stops reading (the route answers 413 from what it got, and the
-// connection is closed rather than drained). A buffer makes a much cheaper
-// Fetch body than a web stream over the socket.
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; truncated: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (truncated: boolean) => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", reject);
-      resolve({ body: Buffer.concat(chunks), truncated });
-    };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        finish(true);
-      }
-    };
-    const onEnd = () => finish(false);
-    req.on("data", onData);
-    req.once("end", onEnd);
-    req.once("error", reject);
-  });
-}
-
-// No abort signal: these routes answer small JSON documents and never stream,
-// so there is nothing to stop early when a client goes away.
-function toFetchRequest(req: IncomingMessage, body: Buffer | null): Request {
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  const protocol = (req.socket as TLSSocket).encrypted ? "https" : "http";
-  return new Request(`${protocol}://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
-    method: req.method,
-    headers,
-    ...(body ? { body: new Uint8Array(body) } : {}),
-  });
-}
-
-async function send(res: ServerResponse, response: Response, head: boolean) {
-  res.statusCode = response.status;
-  for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") res.setHeader(name, value);
-  }
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
-  res.end(head ? undefined : Buffer.from(await response.arrayBuffer()));
-}
-
 // A router (Express's, used on its own: no application, no middleware) for
 // the resource routes under `prefix`; a request that is not theirs goes on
 // to `next`.
 export function resourceRoutes({
   build,
   prefix,
-  maxBodyBytes,
-  getLoadContext,
+  loadContext,
   onError,
 }: {
   build: ServerBuild;
   prefix: string;
-  // read at most one byte more than this, so the route can tell it is over
-  maxBodyBytes: number;
-  getLoadContext: (req: IncomingMessage) => AppLoadContext;
+  loadContext: (client: Client, cspNonce: string) => AppLoadContext;
   onError: (error: unknown) => void;
 }) {
-  async function serve(req: IncomingMessage, res: ServerResponse, module: RouteModule, params: Params) {
+  async function serve(req: IncomingMessage, res: ServerResponse, client: Client, module: RouteModule, params: Params) {
     const read = req.method === "GET" || req.method === "HEAD";
     const handler = read ? module.loader : module.action;
     let response: Response;
     try {
       if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
-      const { body, truncated } = read ? { body: null, truncated: false } : await readBody(req, maxBodyBytes + 1);
-      if (truncated) res.setHeader("Connection", "close");
-      const result = await handler({ request: toFetchRequest(req, body), params, context: getLoadContext(req) });
+      const { body, tooLarge } = read ? { body: null, tooLarge: false } : await readBody(req, MAX_BODY_BYTES);
+      if (tooLarge) {
+        res.setHeader("Connection", "close");
+        throw Response.json(
+          { error: { code: "payload_too_large", message: `The body must be at most ${MAX_BODY_BYTES / 1024} KB` } },
+          { status: 413, headers: { "Cache-Control": "no-store" } },
+        );
+      }
+      const result = await handler({ request: toFetchRequest(req, client, { body }), params, context: loadContext(client, "") });
       response = result instanceof Response ? result : Response.json(result);
     } catch (thrown) {
       if (thrown instanceof Response) {
@@ -123,7 +75,7 @@ export function resourceRoutes({
         );
       }
     }
-    await send(res, response, req.method === "HEAD");
+    await sendWhole(res, response, req.method === "HEAD");
   }
 
   const routes = Object.keys(build.routes)
@@ -132,14 +84,19 @@ export function resourceRoutes({
     // a splat matches anything, so it goes last
     .sort((a, b) => Number(a.path.endsWith("*")) - Number(b.path.endsWith("*")));
   const router = Router();
+  const clients = new WeakMap<IncomingMessage, Client>();
   for (const route of routes) {
-    router.all(route.path, (req, res) => {
-      serve(req, res, route.module, req.params).catch((error: unknown) => {
+    router.all(route.path, (req: ExpressRequest, res) => {
+      serve(req, res, clients.get(req)!, route.module, req.params).catch((error: unknown) => {
         onError(error);
         res.destroy();
       });
     });
   }
-  return (req: IncomingMessage, res: ServerResponse, next: () => void) =>
+  // `next` gets an error when the path itself is malformed (a % that
+  // decodes to nothing), and nothing when no route here matches
+  return (req: IncomingMessage, res: ServerResponse, client: Client, next: (error?: unknown) => void) => {
+    clients.set(req, client);
     router(req as Parameters<typeof router>[0], res as Parameters<typeof router>[1], next);
+  };
 }

@@ -27,12 +27,13 @@ function storageFor(secret: string): SessionStorage<SessionData> {
   return storage;
 }
 
-// `Secure` only when the request really came over HTTPS (directly, or behind
-// Fly's proxy, which says so in X-Forwarded-Proto), so the shop also works
-// on http://127.0.0.1 with NODE_ENV=production.
+// `Secure` only when the request really came over HTTPS, so the shop also
+// works on http://127.0.0.1 with NODE_ENV=production. The request's URL
+// carries the protocol the server determined (client.server.ts: behind a
+// trusted proxy, the one the proxy reports; otherwise the socket's), never
+// a header anyone could send.
 export function cameOverHttps(request: Request): boolean {
-  const forwarded = request.headers.get("X-Forwarded-Proto")?.split(",")[0]?.trim();
-  return forwarded === "https" || new URL(request.url).protocol === "https:";
+  return new URL(request.url).protocol === "https:";
 }
 
 // The session's holder, if the browser already has one.

@@ -1,3 +1,4 @@
+import type { AppLoadContext } from "@remix-run/node";
 import { eventStream as remixEventStream } from "remix-utils/sse/server";
 
 // Server-Sent Events on top of remix-utils' `eventStream`, which owns the
@@ -106,4 +107,31 @@ export function resumeFrom(request: Request): number | null {
   const raw = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("after");
   if (raw === null || !/^\d{1,15}$/.test(raw)) return null;
   return Number(raw);
+}
+
+// A live stream for one client, if there is room: every stream takes a slot
+// (stream-slots.server.ts) and gives it back when it ends, however it ends.
+// A full process or a client with too many open streams gets 429 with
+// Retry-After, and EventSource tries again after it.
+export function openLiveStream(
+  { app, client }: AppLoadContext,
+  request: Request,
+  init: (channel: SseChannel) => () => void,
+): Response {
+  if (!app.live.accepting()) return new Response("Shutting down", { status: 503, headers: { "Retry-After": "1" } });
+  const taken = app.streams.take(client.address);
+  if (!taken.ok) {
+    const message =
+      taken.scope === "client"
+        ? "Too many live updates open from your network; close some tabs."
+        : "This server has as many live updates open as it can take.";
+    return new Response(message, { status: 429, headers: { "Retry-After": taken.scope === "client" ? "30" : "5" } });
+  }
+  return eventStream(request, (channel) => {
+    const unsubscribe = init(channel);
+    return () => {
+      unsubscribe();
+      taken.slot.release();
+    };
+  });
 }

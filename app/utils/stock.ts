@@ -1,4 +1,5 @@
 import type { StockLevel } from "~/models/inventory";
+import type { ClientLimit } from "~/models/reservation";
 import type { LiveStock } from "./live-updates";
 
 // How stock reads to a shopper, shared by every page that shows it.
@@ -52,4 +53,15 @@ export function shortageMessage(line: {
     return { message: head, suggestion: { warehouseId: line.warehouseId, quantity: line.available } };
   }
   return { message: `${head}, and everywhere else too`, suggestion: null };
+}
+
+// A fair-use cap, said to a shopper: what they hold and what to do about it.
+export function shopLimitMessage(limit: ClientLimit): string {
+  if (limit.scope === "address") {
+    return `Too much is on hold from your network right now (${limit.pending} units). Try again once some holds end.`;
+  }
+  if (limit.measure === "holds") {
+    return `You already have ${limit.pending} holds waiting for payment, the most one shopper can have. Pay for or cancel one first.`;
+  }
+  return `You can hold at most ${limit.limit} units at once, and ${limit.pending} are on hold already. Pay for or cancel a hold first.`;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type Client } from "@libsql/client";
 import { test as base, expect, type Page } from "@playwright/test";
-import { startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 export { expect };
 
@@ -18,7 +18,7 @@ export type Shop = {
 export async function startShop(env: Record<string, string> = {}): Promise<Shop & { stop: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), "holdfast-e2e-"));
   const url = `file:${path.join(dir, "shop.db")}`;
-  const server: RunningServer = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0", ...env });
+  const server: RunningServer = await startServer({ DATABASE_URL: url, ...noClientLimits, ...env });
   const db = createClient({ url });
   return {
     url: server.url,

@@ -1,3 +1,4 @@
+import { clientKeys } from "~/models/reservation.server";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,3 +61,10 @@ export async function rawCounts(database: Database): Promise<Counts[]> {
     sold: Number(r.sold),
   }));
 }
+
+// A caller for domain tests that are about stock, not fair use: one
+// anonymous client with every cap off.
+export const uncapped = {
+  requester: clientKeys({ sessionHash: null, address: "127.0.0.1" }),
+  fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0 },
+};

@@ -4,6 +4,7 @@
 import { createDatabase } from "~/utils/db.server";
 import { reserve } from "~/models/reservation.server";
 import { holdPolicy } from "~/models/reservation";
+import { uncapped } from "./database";
 
 const [url, productId, warehouseId, count, startAt] = process.argv.slice(2);
 const database = createDatabase({ url: url! });
@@ -14,7 +15,7 @@ const outcomes = await Promise.all(
     reserve({
       database,
       items: [{ productId: productId!, warehouseId: warehouseId!, quantity: 1 }],
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: Date.now(),
     }).then(

@@ -44,3 +44,12 @@ export const testSecrets = {
   CRON_SECRET: "test-cron-secret-0123456789",
   ADMIN_TOKEN: "test-admin-token-0123456789",
 };
+
+// For tests about stock rather than fair use: every shopper in them is
+// 127.0.0.1, so the per-address limits are off.
+export const noClientLimits = {
+  RATE_LIMIT_PER_MINUTE: "0",
+  MAX_PENDING_HOLDS_PER_CLIENT: "0",
+  MAX_PENDING_UNITS_PER_CLIENT: "0",
+  MAX_PENDING_UNITS_PER_ADDRESS: "0",
+};

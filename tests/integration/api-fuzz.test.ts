@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, snapshot } from "../helpers/api";
-import { startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 // Hundreds of generated malformed requests: every one gets a 4xx with the
 // error envelope (never a 5xx, never a stack trace), and none changes
@@ -14,7 +14,7 @@ let reservationPath = "";
 let token = "";
 
 beforeAll(async () => {
-  server = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0" });
+  server = await startServer({ DATABASE_URL: url, ...noClientLimits });
   const created = await call(server.url, "/api/reservations", {
     method: "POST",
     body: { productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 },

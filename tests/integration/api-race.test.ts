@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { testDatabaseUrl } from "../helpers/database";
 import { setStock, snapshot } from "../helpers/api";
-import { startServer } from "../helpers/server";
+import { startServer, noClientLimits } from "../helpers/server";
 
 // The 50-on-10 race over real HTTP: exactly the stock is held, everyone else
 // gets a clean 409, nobody gets a 5xx.
@@ -30,7 +30,7 @@ async function heldUnits(url: string, productId = "zenith-linen-cushion") {
 describe("50 shoppers, 10 units, over HTTP", () => {
   test("one server: exactly 10 × 201 and 40 × 409", async () => {
     const url = testDatabaseUrl();
-    const server = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0" });
+    const server = await startServer({ DATABASE_URL: url, ...noClientLimits });
     try {
       await setStock(url, "zenith-linen-cushion", "blr-01", 10);
       expect(await race([server.url], 50)).toEqual({ "201": 10, "409 insufficient_stock": 40 });
@@ -42,8 +42,8 @@ describe("50 shoppers, 10 units, over HTTP", () => {
 
   test("two server processes on one database file: still exactly 10", async () => {
     const url = testDatabaseUrl();
-    const first = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0" });
-    const second = await startServer({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0" });
+    const first = await startServer({ DATABASE_URL: url, ...noClientLimits });
+    const second = await startServer({ DATABASE_URL: url, ...noClientLimits });
     try {
       // a few rounds, on a fresh row each, so the two writers really collide
       for (const productId of ["zenith-linen-cushion", "tidal-soundbar", "cedar-turntable"]) {

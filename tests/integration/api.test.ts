@@ -8,7 +8,7 @@ import {
 } from "~/models/api-contract.server";
 import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, expireNow, sessionCookie, setStock } from "../helpers/api";
-import { startServer, type RunningServer } from "../helpers/server";
+import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 // The JSON API over real HTTP against the production build.
 let server: RunningServer;
@@ -16,7 +16,7 @@ let base: string;
 const databaseUrl = testDatabaseUrl();
 
 beforeAll(async () => {
-  server = await startServer({ DATABASE_URL: databaseUrl, RATE_LIMIT_PER_MINUTE: "0", HOLD_TTL_SECONDS: "600" });
+  server = await startServer({ DATABASE_URL: databaseUrl, ...noClientLimits, HOLD_TTL_SECONDS: "600" });
   base = server.url;
 });
 afterAll(async () => {

@@ -5,8 +5,8 @@ import { holdPolicy } from "~/models/reservation";
 import { confirm, hashSecret, reserve } from "~/models/reservation.server";
 import type { Database } from "~/utils/db.server";
 import { eventStream } from "~/utils/sse.server";
-import { addProduct, freshDatabase, testDatabaseUrl } from "../helpers/database";
-import { startServer, type RunningServer } from "../helpers/server";
+import { addProduct, freshDatabase, testDatabaseUrl, uncapped } from "../helpers/database";
+import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 const policy = holdPolicy(600);
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -40,7 +40,7 @@ async function hold(database: Database, now: number, productId = "lamp", quantit
   const outcome = await reserve({
     database,
     items: [{ productId, warehouseId: "blr-01", quantity }],
-    holder: { sessionHash: null },
+    holder: { sessionHash: null }, ...uncapped,
     policy,
     now,
   });
@@ -248,7 +248,7 @@ describe("the event stream", () => {
 
 describe("live streams over HTTP (the production build)", () => {
   async function shop(): Promise<RunningServer> {
-    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), RATE_LIMIT_PER_MINUTE: "0" });
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits });
     cleanup.push(() => server.stop());
     return server;
   }

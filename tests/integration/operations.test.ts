@@ -7,8 +7,8 @@ import type { Database } from "~/utils/db.server";
 import { createLog } from "~/utils/log.server";
 import { startSweeper } from "~/utils/sweeper.server";
 import { version } from "../../package.json";
-import { addProduct, freshDatabase, rawCounts } from "../helpers/database";
-import { startServer, testSecrets, type RunningServer } from "../helpers/server";
+import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
+import { startServer, testSecrets, type RunningServer, noClientLimits } from "../helpers/server";
 
 const policy = holdPolicy(600);
 const open: Database[] = [];
@@ -34,7 +34,7 @@ async function staleHolds(database: Database, count: number) {
     await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: Date.now() - 3_600_000,
     });
@@ -169,7 +169,7 @@ describe("the in-process sweeper", () => {
     await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 2 }],
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: 0,
     });
@@ -207,7 +207,7 @@ describe("the in-process sweeper", () => {
 describe("SIGTERM", () => {
   test("finishes the accepted holds, closes the database and exits 0 within 10 s", async () => {
     const { database, url } = await databaseWithStock(10_000);
-    const server = await serve({ DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: "0", SWEEP_INTERVAL_SECONDS: "1" });
+    const server = await serve({ DATABASE_URL: url, ...noClientLimits, SWEEP_INTERVAL_SECONDS: "1" });
     type Answer = { status: number; body: { reservation?: { id: string } } };
     const hold = (): Promise<Answer> =>
       fetch(`${server.url}/api/reservations`, {

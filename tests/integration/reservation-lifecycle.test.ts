@@ -12,7 +12,7 @@ import {
   reserve,
   type Holder,
 } from "~/models/reservation.server";
-import { addProduct, freshDatabase, rawCounts } from "../helpers/database";
+import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
 
 const policy = holdPolicy(600);
 const TTL = policy.ttlMs;
@@ -32,7 +32,7 @@ async function hold(database: Database, now: number, quantity = 1) {
   const outcome = await reserve({
     database,
     items: [{ productId: "lamp", warehouseId: "blr-01", quantity }],
-    holder: { sessionHash: null },
+    holder: { sessionHash: null }, ...uncapped,
     policy,
     now,
   });
@@ -229,7 +229,7 @@ describe("holders", () => {
     const outcome = await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-      holder: { sessionHash },
+      holder: { sessionHash }, ...uncapped,
       policy,
       now: 0,
     });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/utils/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
+import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
 import { migrateDatabase } from "../../db/migrate";
 
@@ -16,7 +16,7 @@ function holdOne(database: Database, productId: string, now = 1_000) {
   return reserve({
     database,
     items: [{ productId, warehouseId: "blr-01", quantity: 1 }],
-    holder: { sessionHash: null },
+    holder: { sessionHash: null }, ...uncapped,
     policy,
     now,
   }).then(
@@ -89,7 +89,7 @@ describe("holds queued together", () => {
       reserve({
         database,
         items: items.map((i) => ({ productId: "lamp", ...i })),
-        holder: { sessionHash: null },
+        holder: { sessionHash: null }, ...uncapped,
         policy,
         now: 1_000,
       }).then((o) => (o.ok ? "ok" : o.code));
@@ -123,7 +123,7 @@ describe("all or nothing", () => {
         { productId: "vase", warehouseId: "mum-01", quantity: 2 },
         { productId: "lamp", warehouseId: "del-01", quantity: 2 },
       ],
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: 1_000,
     });
@@ -150,7 +150,7 @@ describe("all or nothing", () => {
     const outcome = await reserve({
       database,
       items: ["blr-01", "del-01", "mum-01"].map((warehouseId) => ({ productId: "lamp", warehouseId, quantity: 1 })),
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: 1_000,
     });
@@ -165,7 +165,7 @@ describe("all or nothing", () => {
     await addProduct(database, { id: "lamp", rows: { "blr-01": 3 } });
     const line = { productId: "lamp", warehouseId: "blr-01", quantity: 2 };
 
-    const outcome = await reserve({ database, items: [line, line], holder: { sessionHash: null }, policy, now: 1 });
+    const outcome = await reserve({ database, items: [line, line], holder: { sessionHash: null }, ...uncapped, policy, now: 1 });
 
     expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
     expect((await rawCounts(database))[0]?.reserved).toBe(0);
@@ -182,7 +182,7 @@ describe("all or nothing", () => {
         { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
         { productId: "lamp", warehouseId: "hyd-01", quantity: 1 },
       ],
-      holder: { sessionHash: null },
+      holder: { sessionHash: null }, ...uncapped,
       policy,
       now: 1,
     });

@@ -10,7 +10,7 @@ import { sweep } from "~/models/maintenance.server";
 import { readStock } from "~/models/inventory.server";
 import { createDatabase, type Database } from "~/utils/db.server";
 import { expiredCount, nodeSweep, npmRunSweep } from "../helpers/commands";
-import { addProduct, freshDatabase, rawCounts, scratchDir } from "../helpers/database";
+import { addProduct, freshDatabase, rawCounts, scratchDir, uncapped } from "../helpers/database";
 import { startServer, testSecrets, type RunningServer } from "../helpers/server";
 
 const policy = holdPolicy(600);
@@ -35,7 +35,7 @@ async function holds(database: Database, count: number, now: number) {
       const outcome = await reserve({
         database,
         items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null },
+        holder: { sessionHash: null }, ...uncapped,
         policy,
         now,
       });

@@ -5,7 +5,7 @@ import { reserve } from "~/models/reservation.server";
 import { createDatabase, type DatabaseConfig } from "~/utils/db.server";
 import { isBusyError } from "~/utils/busy-retry.js";
 import { migrateDatabase } from "../../db/migrate";
-import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
+import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
 
 // A database with one product, whose write lock another process then holds
@@ -28,7 +28,7 @@ describe("the one writer per process", () => {
       reserve({
         database,
         items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null },
+        holder: { sessionHash: null }, ...uncapped,
         policy: holdPolicy(600),
         now: 1,
       });
@@ -101,6 +101,9 @@ describe("the one writer per process", () => {
     const [threaded, direct] = await Promise.all([freshDatabase(), freshDatabase()]);
     for (const database of [threaded, direct]) await addProduct(database, { id: "lamp", rows: { "blr-01": 5 } });
     const statements: InStatement[] = [
+      // an insert first: a later statement's lastInsertRowid is its
+      // connection's last insert, and the two connections' pasts differ
+      { sql: "INSERT INTO warehouses (id, name, city) VALUES ('aaa-01', 'A', 'A')", args: {} },
       "UPDATE inventory SET updated_at = 7",
       { sql: "UPDATE inventory SET reserved = ? WHERE product_id = ?", args: [1, "lamp"] },
       { sql: "UPDATE inventory SET sold = $sold WHERE product_id = @id AND :yes", args: { $sold: 2, "@id": "lamp", ":yes": true } },
@@ -119,7 +122,7 @@ describe("the one writer per process", () => {
     const viaThread = shape(await threaded.write(statements));
     const viaClient = shape(await direct.reader.batch(statements, "write"));
     expect(viaThread).toEqual(viaClient);
-    expect(viaThread[4]?.byIndex).toEqual([["lamp", 1, 2, 2]]);
+    expect(viaThread[5]?.byIndex).toEqual([["lamp", 1, 2, 2]]);
 
     const oversell = [{ sql: "UPDATE inventory SET reserved = total + 1", args: {} }];
     const failure = (promise: Promise<unknown>) =>

@@ -1,0 +1,188 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import serveStatic from "serve-static";
+import { clientOf, type Client } from "./client.server";
+import type { AppContext } from "./context.server";
+import { logRequests } from "./log.server";
+import { hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
+import { resourceRoutes } from "./resource-routes.server";
+import { securityHeaders } from "./security-headers.server";
+
+// Every request the server gets, in order: logged, security headers set,
+// cross-site writes refused, then a public file, the JSON API (straight to
+// its route modules) or a Remix page. Anything unexpected on the way ends in
+// one plain answer that never shows a stack, whatever NODE_ENV says.
+
+type Next = () => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const isApi = (req: IncomingMessage) => req.url?.startsWith("/api/") === true;
+
+// A write from a page on another site (or on a sibling subdomain) is refused
+// before it reaches a route: the browser says where the request came from
+// in Sec-Fetch-Site and Origin. Clients that are not browsers (curl, an
+// integrator's server) send neither and are not affected.
+function isCrossSite(req: IncomingMessage, client: Client): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  // the host alone: behind a proxy that ends TLS the scheme differs
+  return !URL.canParse(origin) || new URL(origin).host !== new URL(client.origin).host;
+}
+
+const pageTitles: Record<number, string> = {
+  400: "That request didn't work",
+  403: "That request was refused",
+  413: "That request was too large",
+  429: "Too many requests",
+  500: "Something went wrong",
+  503: "Back in a moment",
+};
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// An answer the server gives itself, before or instead of a route: JSON in
+// the API's envelope under /api/, a small page everywhere else.
+export function sendRefusal(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { status, code, message, headers = {} }: { status: number; code: string; message: string; headers?: Record<string, string> },
+) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.statusCode = status;
+  res.setHeader("Cache-Control", "no-store");
+  if (isApi(req)) {
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.end(JSON.stringify({ error: { code, message } }));
+    return;
+  }
+  const title = pageTitles[status] ?? "That request didn't work";
+  res.setHeader("Content-Type", "text/html; charset=utf-8");
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+      `<title>${escapeHtml(title)} · Holdfast</title></head><body><main><p>${status}</p><h1>${escapeHtml(title)}</h1>` +
+      `<p>${escapeHtml(message)}</p><p><a href="/products">Back to the shop</a></p></main></body></html>`,
+  );
+}
+
+export function createHttpHandler({
+  context,
+  build,
+  viteMiddlewares,
+  publicDir,
+}: {
+  context: AppContext;
+  // the Remix build: loaded once, or (under Vite's dev server) on each request
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  viteMiddlewares?: Middleware;
+  // build/client: hashed assets and the files from public/
+  publicDir?: string;
+}) {
+  const { env, log } = context;
+  const headers = securityHeaders({ dev: viteMiddlewares !== undefined });
+  const logRequest = logRequests(log);
+  const onError = (error: unknown) =>
+    log("request failed", { level: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  // production mode whatever NODE_ENV is: Remix then never puts an error's
+  // message or stack into a response
+  const remix = createRequestHandler(build, "production");
+  const loadContext = (client: Client, cspNonce: string): AppLoadContext => ({ app: context, client, cspNonce });
+
+  const api =
+    typeof build === "function"
+      ? undefined
+      : resourceRoutes({ build, prefix: "/api/", loadContext, onError });
+  const assets = publicDir ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false }) : undefined;
+  const publicFiles = publicDir ? serveStatic(publicDir, { maxAge: "1h", index: false }) : undefined;
+
+  async function page(req: IncomingMessage, res: ServerResponse, client: Client, nonce: string) {
+    const controller = new AbortController();
+    // the browser left before the answer was sent: loaders, actions and
+    // live streams stop
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    let body: Buffer | null = null;
+    if (hasBody(req.method)) {
+      const read = await readBody(req, MAX_BODY_BYTES);
+      if (read.tooLarge) {
+        sendRefusal(req, res, {
+          status: 413,
+          code: "payload_too_large",
+          message: `A form may send at most ${MAX_BODY_BYTES / 1024} KB.`,
+          headers: { Connection: "close" },
+        });
+        return;
+      }
+      body = read.body;
+    }
+    const request = toFetchRequest(req, client, { body, signal: controller.signal });
+    const response = await remix(request, loadContext(client, nonce));
+    await sendStreaming(res, response, req.method === "HEAD");
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse, client: Client, nonce: string) {
+    const toPage = () => {
+      page(req, res, client, nonce).catch((error: unknown) => {
+        onError(error);
+        sendRefusal(req, res, { status: 500, code: "internal_error", message: "Please try again in a moment." });
+      });
+    };
+    const toApi = () => {
+      if (!api || !isApi(req)) return toPage();
+      api(req, res, client, (error) => {
+        if (error === undefined) toPage();
+        else sendRefusal(req, res, { status: 400, code: "validation_error", message: "The path is malformed." });
+      });
+    };
+    if (viteMiddlewares) {
+      viteMiddlewares(req, res, toApi);
+      return;
+    }
+    const path = (req.url ?? "/").split("?")[0]!;
+    const mayBeFile = (req.method === "GET" || req.method === "HEAD") && !path.startsWith("/api/");
+    if (mayBeFile && assets && path.startsWith("/assets/")) {
+      req.url = req.url!.slice("/assets".length);
+      assets(req, res, () => {
+        req.url = `/assets${req.url}`;
+        toApi();
+      });
+    } else if (mayBeFile && publicFiles && /\.[A-Za-z0-9]+$/.test(path)) {
+      // only what looks like a file costs a file-system lookup
+      publicFiles(req, res, toApi);
+    } else {
+      toApi();
+    }
+  }
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    logRequest(req, res);
+    const nonce = headers(req, res);
+    try {
+      if (!req.url?.startsWith("/")) {
+        sendRefusal(req, res, { status: 400, code: "bad_request", message: "That is not a path on this site." });
+        return;
+      }
+      const client = clientOf(req, env.TRUST_PROXY);
+      if (unsafeMethods.has(req.method ?? "") && isCrossSite(req, client)) {
+        sendRefusal(req, res, {
+          status: 403,
+          code: "cross_site_refused",
+          message: "Requests that change something must come from this site's own pages.",
+        });
+        return;
+      }
+      route(req, res, client, nonce);
+    } catch (error) {
+      onError(error);
+      sendRefusal(req, res, { status: 500, code: "internal_error", message: "Please try again in a moment." });
+    }
+  };
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Client } from "./client.server";
+
+// node:http on one side, the Fetch Request and Response that Remix and the
+// API's routes speak on the other.
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+// Reads the body into memory, but never more than `limit` bytes: past that
+// it stops reading and says so, and the caller answers 413 without parsing
+// anything (the connection is then closed rather than drained). A buffer
+// also makes a much cheaper Fetch body than a web stream over the socket.
+export function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ body: Buffer.alloc(0), tooLarge: true });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (tooLarge: boolean) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", reject);
+      resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge });
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        finish(true);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(false);
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+  });
+}
+
+export const hasBody = (method: string | undefined) => method !== "GET" && method !== "HEAD";
+
+// The request's URL as the client asked for it: the protocol is the one the
+// client used (see client.server.ts), never a header it could have made up.
+export function toFetchRequest(
+  req: IncomingMessage,
+  client: Client,
+  { body, signal }: { body: Buffer | null; signal?: AbortSignal },
+): Request {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  return new Request(`${client.origin}${req.url ?? "/"}`, {
+    method: req.method,
+    headers,
+    ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+function writeHead(res: ServerResponse, response: Response) {
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
+}
+
+// A reply already whole in memory (the API's JSON, error pages).
+export async function sendWhole(res: ServerResponse, response: Response, head: boolean) {
+  writeHead(res, response);
+  res.end(head ? undefined : Buffer.from(await response.arrayBuffer()));
+}
+
+// A live stream may have this much written but not yet taken by the
+// browser (in this process's buffer, past what the kernel holds) before it
+// is cut off. Live messages are whole states, so a stream that fell this
+// far behind loses nothing by starting over: the browser reconnects with
+// its Last-Event-ID and gets the current state.
+export const MAX_STREAM_BACKLOG_BYTES = 256 * 1024;
+
+// A reply that may stream (documents, Server-Sent Events). Backpressure is
+// honoured: a document waits while the socket's buffer is full, and reads
+// no more of its body until it drains. A live stream cannot wait (its hub
+// sends to thousands of streams and must not stall on one), so what it
+// sends queues, up to `maxBacklogBytes`; past that the connection is closed.
+export async function sendStreaming(
+  res: ServerResponse,
+  response: Response,
+  head: boolean,
+  { maxBacklogBytes = MAX_STREAM_BACKLOG_BYTES } = {},
+) {
+  writeHead(res, response);
+  if (!response.body || head) {
+    res.end();
+    return;
+  }
+  const live = /text\/event-stream/i.test(response.headers.get("Content-Type") ?? "");
+  if (live) res.flushHeaders();
+  const reader = response.body.getReader();
+  const closed = new Promise<void>((resolve) => res.once("close", resolve));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      const accepted = res.write(value);
+      if (live) {
+        if (res.writableLength > maxBacklogBytes) res.destroy();
+      } else if (!accepted) {
+        await Promise.race([new Promise((resolve) => res.once("drain", resolve)), closed]);
+      }
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    if (res.destroyed) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
