@@ -4,7 +4,7 @@ import serveStatic from "serve-static";
 import { clientOf, type Client } from "./client.server";
 import type { AppContext } from "./context.server";
 import { logRequests } from "./log.server";
-import { hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
+import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
 import { securityHeaders } from "./security-headers.server";
 
@@ -113,11 +113,11 @@ export function createHttpHandler({
     if (hasBody(req.method)) {
       const read = await readBody(req, MAX_BODY_BYTES);
       if (read.tooLarge) {
+        await discardRest(req);
         sendRefusal(req, res, {
           status: 413,
           code: "payload_too_large",
           message: `A form may send at most ${MAX_BODY_BYTES / 1024} KB.`,
-          headers: { Connection: "close" },
         });
         return;
       }

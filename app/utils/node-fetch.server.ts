@@ -8,7 +8,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 // Reads the body into memory, but never more than `limit` bytes: past that
 // it stops reading and says so, and the caller answers 413 without parsing
-// anything (the connection is then closed rather than drained). A buffer
+// anything (and discards the rest: discardRest). A buffer
 // also makes a much cheaper Fetch body than a web stream over the socket.
 export function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
   const declared = Number(req.headers["content-length"]);
@@ -35,6 +35,36 @@ export function readBody(req: IncomingMessage, limit: number): Promise<{ body: B
     req.on("data", onData);
     req.once("end", onEnd);
     req.once("error", reject);
+  });
+}
+
+// Before a 413 is sent, the rest of the body is read and thrown away: Node
+// closes a connection whose request was not read to its end, and a client
+// still sending then gets a reset instead of the answer. But only so much,
+// and only for so long: past that the answer goes out anyway and the
+// connection closes behind it.
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 5_000;
+
+export function discardRest(req: IncomingMessage): Promise<void> {
+  const declared = Number(req.headers["content-length"]);
+  if (req.complete || declared > DISCARD_LIMIT_BYTES) return Promise.resolve();
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DISCARD_LIMIT_BYTES) done();
+    };
+    const timer = setTimeout(done, DISCARD_TIMEOUT_MS);
+    req.on("data", onData);
+    req.once("end", done);
+    req.once("close", done);
+    req.resume();
   });
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { Router, type Request as ExpressRequest } from "express";
 import type { Client } from "./client.server";
-import { MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
+import { discardRest, MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
 
 // Remix's request pipeline costs more CPU than everything else in a small
 // JSON request: measured here, Express building the same Fetch Request and
@@ -56,7 +56,7 @@ export function resourceRoutes({
       if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
       const { body, tooLarge } = read ? { body: null, tooLarge: false } : await readBody(req, MAX_BODY_BYTES);
       if (tooLarge) {
-        res.setHeader("Connection", "close");
+        await discardRest(req);
         throw Response.json(
           { error: { code: "payload_too_large", message: `The body must be at most ${MAX_BODY_BYTES / 1024} KB` } },
           { status: 413, headers: { "Cache-Control": "no-store" } },

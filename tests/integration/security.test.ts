@@ -1,0 +1,319 @@
+import { createClient } from "@libsql/client";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { paymentReference } from "~/models/reservation";
+import { createRateLimiter } from "~/utils/rate-limit.server";
+import { bearer, call, sessionCookie, setStock } from "../helpers/api";
+import { testDatabaseUrl } from "../helpers/database";
+import { rawRequest } from "../helpers/raw-http";
+import { noClientLimits, startServer, type RunningServer } from "../helpers/server";
+
+// Each attack a stranger with curl tried on the shop, as a test that the
+// shop now turns it away.
+
+const line = { productId: "lumen-desk-lamp", warehouseId: "del-01", quantity: 1 };
+const json = { "Content-Type": "application/json" };
+
+async function count(url: string, sql: string): Promise<number> {
+  const client = createClient({ url });
+  const result = await client.execute(sql);
+  client.close();
+  return Number(result.rows[0]?.[0]);
+}
+
+describe("one shared server", () => {
+  let server: RunningServer;
+  const url = testDatabaseUrl();
+  beforeAll(async () => {
+    server = await startServer({ DATABASE_URL: url, ...noClientLimits });
+    await setStock(url, "lumen-desk-lamp", "del-01", 1_000);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  test("two clients behind one address with the same Idempotency-Key: the second never gets the first one's token", async () => {
+    const key = "shared-behind-nat-0001";
+    const first = await call(server.url, "/api/reservations", { method: "POST", body: line, headers: { "Idempotency-Key": key } });
+    const second = await call(server.url, "/api/reservations", { method: "POST", body: line, headers: { "Idempotency-Key": key } });
+    const { reservation, holdToken } = first.body as { reservation: { id: string }; holdToken: string };
+
+    expect(first.status).toBe(201);
+    expect(holdToken).toMatch(/^[\w-]{40,}$/);
+    expect(second.headers.get("idempotent-replay")).toBe("true");
+    expect(second.body).toMatchObject({ reservation: { id: reservation.id }, holdToken: null });
+    expect(second.text).not.toContain(holdToken);
+    // without the token the second client cannot touch the hold…
+    const stranger = await call(server.url, `/api/reservations/${reservation.id}/release`, { method: "POST" });
+    expect(stranger.status).toBe(404);
+    // …and the token is stored nowhere, so no replay can ever carry it
+    const stored = createClient({ url });
+    const rows = await stored.execute("SELECT response_body FROM idempotency_keys");
+    stored.close();
+    expect(rows.rows.some((r) => String(r.response_body).includes(holdToken))).toBe(false);
+    const confirmed = await call(server.url, `/api/reservations/${reservation.id}/confirm`, {
+      method: "POST",
+      headers: bearer(holdToken),
+    });
+    expect(confirmed.status).toBe(200);
+  });
+
+  test("a browser session's key is its own: another session with the same key gets a hold of its own", async () => {
+    const key = "session-scoped-0001";
+    const a = await call(server.url, "/api/reservations", {
+      method: "POST",
+      body: line,
+      headers: { "Idempotency-Key": key, Cookie: await sessionCookie("session-a") },
+    });
+    const b = await call(server.url, "/api/reservations", {
+      method: "POST",
+      body: line,
+      headers: { "Idempotency-Key": key, Cookie: await sessionCookie("session-b") },
+    });
+    expect(b.headers.get("idempotent-replay")).toBeNull();
+    expect((b.body as { reservation: { id: string } }).reservation.id).not.toBe(
+      (a.body as { reservation: { id: string } }).reservation.id,
+    );
+  });
+
+  test("made-up ids with fresh Idempotency-Keys leave nothing stored", async () => {
+    const before = await count(url, "SELECT count(*) FROM idempotency_keys");
+    const garbage = "a".repeat(4_000);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => {
+        const id = i % 2 === 0 ? garbage : crypto.randomUUID();
+        return rawRequest(server.url, `/api/reservations/${id}/confirm`, {
+          method: "POST",
+          headers: { "Idempotency-Key": `fresh-key-${i}-000000` },
+        });
+      }),
+    );
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([404]));
+    expect(await count(url, "SELECT count(*) FROM idempotency_keys")).toBe(before);
+  });
+
+  test("a body that is not application/json is 415, so a page elsewhere cannot post one without asking", async () => {
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+      const answer = await rawRequest(server.url, "/api/reservations", {
+        method: "POST",
+        headers: { "Content-Type": type, Cookie: await sessionCookie("victim") },
+        body: JSON.stringify(line),
+      });
+      expect(answer.status).toBe(415);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: "unsupported_media_type" } });
+    }
+    // no body and no type (curl's plain POST) is still fine
+    const empty = await rawRequest(server.url, `/api/reservations/${crypto.randomUUID()}/release`, { method: "POST" });
+    expect(empty.status).toBe(404);
+  });
+
+  test("writes from another site are 403, with the session cookie or without, API and shop alike", async () => {
+    const cookie = await sessionCookie("victim");
+    const attempts: { path: string; headers: Record<string, string> }[] = [
+      { path: "/api/reservations", headers: { ...json, Origin: "https://evil.example", Cookie: cookie } },
+      { path: "/api/reservations", headers: { ...json, Origin: "null" } },
+      { path: "/api/reservations", headers: { ...json, "Sec-Fetch-Site": "cross-site", Cookie: cookie } },
+      { path: "/products/lumen-desk-lamp", headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" } },
+      { path: "/products/lumen-desk-lamp", headers: { "Sec-Fetch-Site": "same-site", "Content-Type": "application/x-www-form-urlencoded" } },
+    ];
+    const before = await count(url, "SELECT count(*) FROM reservations");
+    for (const { path, headers } of attempts) {
+      const body = path.startsWith("/api/") ? JSON.stringify(line) : "warehouseId=del-01&quantity=1";
+      const answer = await rawRequest(server.url, path, { method: "POST", headers, body });
+      expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+      expect(answer.text).not.toMatch(/\n\s+at /);
+    }
+    expect(await count(url, "SELECT count(*) FROM reservations")).toBe(before);
+    // the site's own pages still post
+    const own = await rawRequest(server.url, "/api/reservations", {
+      method: "POST",
+      headers: { ...json, Origin: server.url, "Sec-Fetch-Site": "same-origin" },
+      body: JSON.stringify(line),
+    });
+    expect(own.status).toBe(201);
+    expect(server.logs()).not.toMatch(/\n\s+at .*\(/);
+  });
+
+  test("a form post past the body limit is 413 before anything is parsed, chunked or not", async () => {
+    const huge = `warehouseId=del-01&quantity=1&pad=${"a".repeat(2 * 1024 * 1024)}`;
+    const sized = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(huge.length) },
+      body: huge,
+    });
+    expect(sized.status).toBe(413);
+    const chunked = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked" },
+      body: huge,
+    });
+    expect(chunked.status).toBe(413);
+    const api = await rawRequest(server.url, "/api/reservations", {
+      method: "POST",
+      headers: { ...json, "Transfer-Encoding": "chunked" },
+      body: `{"pad":"${"a".repeat(200_000)}"}`,
+    });
+    expect(api.status).toBe(413);
+    expect(JSON.parse(api.text)).toMatchObject({ error: { code: "payload_too_large" } });
+  });
+
+  test("a malformed product id on a shop page never reaches SQL: 404, and the holds beside it go through", async () => {
+    const holds = Array.from({ length: 20 }, () =>
+      call(server.url, "/api/reservations", { method: "POST", body: line }),
+    );
+    const bad = ['a"b', "a'b", "a%22%5D", "%", "x".repeat(300)].map((id) =>
+      rawRequest(server.url, `/products/${id}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "warehouseId=del-01&quantity=1",
+      }),
+    );
+    const [good, refused] = await Promise.all([Promise.all(holds), Promise.all(bad)]);
+    expect(good.every((a) => a.status === 201)).toBe(true);
+    expect(refused.map((a) => a.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(server.logs()).not.toContain("retrying each");
+  });
+
+  test("security headers on every answer; scripts carry the page's nonce", async () => {
+    for (const path of ["/", "/products/lumen-desk-lamp", "/api/health", "/does-not-exist", "/favicon.svg"]) {
+      const answer = await rawRequest(server.url, path);
+      const csp = String(answer.headers["content-security-policy"]);
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+      expect(answer.headers["strict-transport-security"]).toContain("max-age=");
+    }
+    const page = await rawRequest(server.url, "/products/lumen-desk-lamp");
+    const nonce = /'nonce-([^']+)'/.exec(String(page.headers["content-security-policy"]))![1]!;
+    const scripts = page.text.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
+    const again = await rawRequest(server.url, "/products/lumen-desk-lamp");
+    expect(String(again.headers["content-security-policy"])).not.toContain(nonce);
+  });
+});
+
+describe("the client's address and protocol", () => {
+  test("without TRUST_PROXY, Fly-Client-IP and X-Forwarded-Proto are ignored: rotating them lifts no limit", async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits, RATE_LIMIT_PER_MINUTE: "5" });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const answer = await rawRequest(server.url, "/api/reservations", {
+          method: "POST",
+          headers: { ...json, "Fly-Client-IP": `10.0.${i}.1`, "X-Forwarded-For": `10.1.${i}.1` },
+          body: JSON.stringify(line),
+        });
+        statuses.push(answer.status);
+      }
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
+      // a header cannot make the cookie Secure on plain HTTP either
+      const form = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Proto": "https" },
+        body: "warehouseId=del-01&quantity=1",
+      });
+      expect(String(form.headers["set-cookie"])).not.toMatch(/;\s*Secure/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("with TRUST_PROXY (Fly), the proxy's Fly-Client-IP is the client and X-Forwarded-Proto its protocol", async () => {
+    const server = await startServer({
+      DATABASE_URL: testDatabaseUrl(),
+      ...noClientLimits,
+      RATE_LIMIT_PER_MINUTE: "2",
+      TRUST_PROXY: "true",
+    });
+    try {
+      const hold = (address: string) =>
+        rawRequest(server.url, "/api/reservations", {
+          method: "POST",
+          headers: { ...json, "Fly-Client-IP": address },
+          body: JSON.stringify(line),
+        }).then((a) => a.status);
+      expect([await hold("203.0.113.1"), await hold("203.0.113.1"), await hold("203.0.113.1")]).toEqual([201, 201, 429]);
+      expect(await hold("203.0.113.2")).toBe(201);
+      // one IPv6 subscriber is its /64, whatever address in it they use
+      expect([await hold("2001:db8:1:2::1"), await hold("2001:db8:1:2:ffff::9"), await hold("2001:db8:1:2::3")]).toEqual([
+        201, 201, 429,
+      ]);
+      const form = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Fly-Client-IP": "203.0.113.9",
+          "X-Forwarded-Proto": "https",
+          Origin: `https://${new URL(server.url).host}`,
+        },
+        body: "warehouseId=del-01&quantity=1",
+      });
+      expect(form.status).toBe(302);
+      expect(String(form.headers["set-cookie"])).toMatch(/;\s*Secure/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the limiter remembers a bounded number of addresses", () => {
+    const limiter = createRateLimiter(10, { maxKeys: 1_000 });
+    for (let i = 0; i < 30_000; i++) limiter.take(`address-${i}`, 0);
+    expect(limiter.size()).toBe(1_000);
+    // the most recent ones are the ones kept, with their spent tokens
+    for (let i = 0; i < 9; i++) limiter.take("address-29999", 0);
+    expect(limiter.take("address-29999", 0)).not.toBeNull();
+  });
+});
+
+describe("every route that writes is rate limited", () => {
+  test("confirm, release and extend count against RATE_LIMIT_PER_MINUTE; a replay costs nothing", async () => {
+    const url = testDatabaseUrl();
+    const server = await startServer({ DATABASE_URL: url, ...noClientLimits, RATE_LIMIT_PER_MINUTE: "4" });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const answer = await call(server.url, `/api/reservations/${crypto.randomUUID()}/confirm`, { method: "POST" });
+        statuses.push(answer.status);
+      }
+      expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("the paid screen's reference", () => {
+  test("tells apart holds made in the same millisecond", () => {
+    const ids = ["019a2325-b417-74c2-8db6-e0bcd7450f8a", "019a2325-b417-7a11-9c3e-0f1e2d3c4b5a"];
+    const references = ids.map(paymentReference);
+    expect(references[0]).toBe("HF-E0BC-D745-0F8A");
+    expect(new Set(references).size).toBe(2);
+  });
+});
+
+describe("no stack trace in any mode", () => {
+  test("plain npm start (no NODE_ENV): a malformed path and a cross-site post are plain answers", async () => {
+    // what plain `npm start` runs as: NODE_ENV unset is development
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), NODE_ENV: "development" });
+    try {
+      for (const path of ["/products/%", "/%", "/api/products/%", "/products/%E0%A4%A", "/reservations/%/events"]) {
+        const answer = await rawRequest(server.url, path);
+        expect(answer.status, path).toBeGreaterThanOrEqual(400);
+        expect(answer.status, path).toBeLessThan(500);
+        expect(answer.text, path).not.toMatch(/\bat .*\.(js|ts):\d+/);
+        expect(answer.text, path).not.toMatch(/URIError|TypeError/);
+      }
+      const crossSite = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://evil.example" },
+        body: "warehouseId=del-01&quantity=1",
+      });
+      expect(crossSite.status).toBe(403);
+      expect(server.logs()).not.toMatch(/\n\s+at /);
+    } finally {
+      await server.stop();
+    }
+  });
+});
