@@ -17,7 +17,11 @@ async function main() {
   // the same format as every later line
   const log = createLog({ json: process.env.NODE_ENV === "production" });
   const env = parseEnv(process.env, (message) => log(message));
-  const running = await startApp({ env, log });
+  // Set once the server exists: a writer that dies takes the process down
+  // (exit 1, so Fly restarts the machine); the requests it failed get their
+  // 503s out first.
+  let onFatal: () => void = () => process.exit(1);
+  const running = await startApp({ env, log, onFatal: () => onFatal() });
 
   const viteDevServer =
     process.env.HOLDFAST_DEV === "1"
@@ -36,6 +40,10 @@ async function main() {
         }),
   });
   const server = createServer(handler);
+  onFatal = () => {
+    server.close();
+    setTimeout(() => process.exit(1), 500);
+  };
   server.listen(env.PORT, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : env.PORT;

@@ -27,15 +27,26 @@ export async function startApp({
   env,
   clock = systemClock,
   log = createLog({ json: env.NODE_ENV === "production" }),
+  onFatal = () => {},
+  writerHeapMb,
 }: {
   env: Env;
   clock?: Clock;
   log?: Log;
+  // the process can no longer do its job (its writer thread died): the
+  // server exits so that the platform starts it again
+  onFatal?: (error: Error) => void;
+  writerHeapMb?: number;
 }): Promise<RunningApp> {
   const database = createDatabase({
     url: env.DATABASE_URL,
     authToken: env.DATABASE_AUTH_TOKEN,
     syncUrl: env.DATABASE_SYNC_URL,
+    writerHeapMb,
+  });
+  void database.writerCrashed.then((error) => {
+    log("the database writer stopped; this process can no longer write", { level: "error", error: error.message });
+    onFatal(error);
   });
   await migrateDatabase(database);
   if (await seedIfEmpty(database, clock())) log("Seeded the demo catalogue");

@@ -22,8 +22,15 @@ export type WriterThread = {
 const workerFile = "./db-writer.worker.js";
 
 // The writer thread is gone (it crashed, or the database was closed): no
-// write can happen in this process any more.
-export class WriterStoppedError extends Error {}
+// write can happen in this process any more. Recognised by its code, not by
+// class: the server bundle and the Remix build each carry a copy of this
+// module.
+export class WriterStoppedError extends Error {
+  readonly code = "HOLDFAST_WRITER_STOPPED";
+}
+
+export const isWriterStopped = (error: unknown) =>
+  error instanceof Error && (error as { code?: unknown }).code === "HOLDFAST_WRITER_STOPPED";
 
 type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error) => void };
 

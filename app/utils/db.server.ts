@@ -6,7 +6,7 @@ import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "../../db/schema";
-import { startWriterThread, WriterStoppedError, type WriterThread } from "./db-writer.server";
+import { isWriterStopped, startWriterThread, type WriterThread } from "./db-writer.server";
 import { isBusyError, withBusyRetry } from "./busy-retry.js";
 
 export type DatabaseConfig = {
@@ -48,7 +48,7 @@ export type Database = {
 // not the request's: the disk is full (SQLITE_FULL, which rolls the whole
 // transaction back), or the writer is gone.
 export function unavailableBecause(error: unknown): "storage_full" | "writer_stopped" | null {
-  if (error instanceof WriterStoppedError) return "writer_stopped";
+  if (isWriterStopped(error)) return "writer_stopped";
   if (error instanceof LibsqlError && (error.code === "SQLITE_FULL" || error.extendedCode === "SQLITE_FULL")) {
     return "storage_full";
   }

@@ -144,7 +144,13 @@ export async function sendStreaming(
   } catch {
     res.destroy();
   } finally {
-    if (res.destroyed) await reader.cancel().catch(() => {});
+    if (res.destroyed) {
+      // the request's abort signal fires on "close" and ends the body from
+      // its own side first (remix-utils' event stream throws if it finds
+      // the body already cancelled); only then is the rest dropped
+      await closed;
+      await reader.cancel().catch(() => {});
+    }
     reader.releaseLock();
   }
 }

@@ -34,6 +34,11 @@ export async function checkHealth({
   database: Database;
   timeoutMs?: number;
 }): Promise<Health> {
+  // a process that can no longer write is not healthy, whatever reads say
+  const writerFailure = database.writerFailure();
+  if (writerFailure) {
+    return { status: "unavailable", version, database: { reachable: false, error: writerFailure.message } };
+  }
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
