@@ -4,6 +4,7 @@
 // "N passed, N failed", counted over every test that ran.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chromium } from "@playwright/test";
 
 const reports = "test-results";
 rmSync(reports, { recursive: true, force: true });
@@ -43,7 +44,25 @@ if (existsSync(vitestReport)) {
   failed += 1;
 }
 
-if (existsSync("tests/e2e")) {
+// The browser tests use Debian's chromium where it is installed (as CI
+// does), else Playwright's own browser (playwright.config.ts). Without
+// either they cannot run: say so in one line and count it as a failure,
+// rather than print a page of failing tests or skip them quietly.
+function browserAvailable() {
+  if (existsSync("/usr/bin/chromium")) return true;
+  try {
+    return existsSync(chromium.executablePath());
+  } catch {
+    return false;
+  }
+}
+
+if (existsSync("tests/e2e") && !browserAvailable()) {
+  console.log(
+    "\n▶ playwright\nNo browser for the browser tests: run `npx playwright install chromium` (or install Debian's chromium package), then npm test again.",
+  );
+  failed += 1;
+} else if (existsSync("tests/e2e")) {
   const playwrightReport = `${reports}/playwright.json`;
   const playwrightOk = run("playwright", "npx", ["playwright", "test"], {
     PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightReport,

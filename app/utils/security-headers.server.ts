@@ -29,6 +29,8 @@ export function securityHeaders({ dev }: { dev: boolean }) {
         objectSrc: ["'none'"],
       },
     },
+    // the old header for browsers without frame-ancestors, said the same way
+    xFrameOptions: { action: "deny" },
     referrerPolicy: { policy: "strict-origin-when-cross-origin" },
     strictTransportSecurity: { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true },
   });

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type Client } from "@libsql/client";
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 export { expect };
@@ -30,9 +30,39 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop 
   };
 }
 
+// Every page a test opens reports what the Content-Security-Policy
+// blocked: Chromium's console line, and the page's own violation event.
+async function watchCsp(context: BrowserContext, violations: string[]) {
+  context.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await context.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (event) =>
+      console.error(`Content Security Policy violation: ${event.violatedDirective} blocked ${event.blockedURI}`),
+    ),
+  );
+}
+
 // One server per worker; every test arranges its own products, so tests in
-// one worker never share a row.
-export const test = base.extend<{ shop: Shop }, { workerShop: Shop }>({
+// one worker never share a row. Every test runs under the shop's CSP and
+// fails on a single violation, in any browser context it opens.
+export const test = base.extend<{ shop: Shop; cspViolations: string[] }, { workerShop: Shop }>({
+  cspViolations: [
+    async ({ context, browser }, use) => {
+      const violations: string[] = [];
+      await watchCsp(context, violations);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const created = await newContext(options);
+        await watchCsp(created, violations);
+        return created;
+      };
+      await use(violations);
+      browser.newContext = newContext;
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
   workerShop: [
     async ({}, use) => {
       const shop = await startShop();

@@ -81,6 +81,8 @@ describe("fly.toml and the scheduled sweeper", () => {
     expect(fly).toMatch(/\[mounts\][^[]*destination = "\/data"/);
     expect(fly).toMatch(/DATABASE_URL = "file:\/data\/holdfast\.db"/);
     expect(fly).not.toMatch(/^\s*release_command/m);
+    // behind Fly's proxy, and only there, its headers name the client
+    expect(fly).toMatch(/TRUST_PROXY = "true"/);
   });
 
   test("the schedule script is valid bash and runs npm run sweep hourly against the app's private address", () => {

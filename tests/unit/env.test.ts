@@ -57,6 +57,20 @@ describe("parseEnv", () => {
     });
   });
 
+  test("the security settings: off-by-default proxy trust, fair-use caps and stream limits", () => {
+    expect(parseEnv({})).toMatchObject({
+      TRUST_PROXY: false,
+      MAX_PENDING_HOLDS_PER_CLIENT: 10,
+      MAX_PENDING_UNITS_PER_CLIENT: 200,
+      MAX_PENDING_UNITS_PER_ADDRESS: 1000,
+      MAX_LIVE_STREAMS: 2000,
+      MAX_LIVE_STREAMS_PER_CLIENT: 16,
+    });
+    expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
+    expect(parseEnv({ TRUST_PROXY: "0" }).TRUST_PROXY).toBe(false);
+    expect(parseEnv({ MAX_PENDING_UNITS_PER_ADDRESS: "0" }).MAX_PENDING_UNITS_PER_ADDRESS).toBe(0);
+  });
+
   test("remote mode: libsql:// with its auth token", () => {
     const env = parseEnv({ DATABASE_URL: "libsql://holdfast-acme.turso.io", DATABASE_AUTH_TOKEN: "tok" });
     expect(databaseMode(env)).toBe("remote");
@@ -123,6 +137,9 @@ describe("parseEnv", () => {
     [{ SWEEP_URL: "not a url" }, "SWEEP_URL must be an http:// or https:// URL"],
     [{ SWEEP_URL: "ftp://x.example.com/sweep" }, "SWEEP_URL must be an http:// or https:// URL"],
     [{ CRON_SECRET: "short" }, "CRON_SECRET must be at least 16 characters"],
+    [{ TRUST_PROXY: "yes" }, "TRUST_PROXY must be true or false"],
+    [{ MAX_PENDING_HOLDS_PER_CLIENT: "-1" }, "MAX_PENDING_HOLDS_PER_CLIENT must be at least 0"],
+    [{ MAX_LIVE_STREAMS: "0" }, "MAX_LIVE_STREAMS must be at least 1"],
   ])("refuses %o, naming the variable", (source, message) => {
     expect(problem(source)).toContain(message);
   });
