@@ -7,8 +7,6 @@ import { sessionHolder } from "./session.server";
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
 export type ApiErrorCode =
   | "validation_error"
   | "not_found"
@@ -59,36 +57,16 @@ export function describeIssues(error: z.ZodError): string {
 
 export type BodyResult = { ok: true; text: string; json: unknown } | { ok: false; response: Response };
 
-// Reads at most MAX_BODY_BYTES, whatever Content-Length claims, so a large
-// or endless body costs nothing beyond the limit.
 // A body must say it is JSON: a page on another site can send text/plain or
 // a form without asking first, but never application/json (the browser
 // asks this server, which never says yes). An empty body may leave the
-// type out.
+// type out. The size was bounded before the route ran (node-fetch.server.ts).
 export async function readJsonBody(request: Request): Promise<BodyResult> {
   const type = request.headers.get("Content-Type");
   if (type ? !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type) : request.body !== null) {
     return { ok: false, response: apiError(415, "unsupported_media_type", "Send the body as application/json") };
   }
-  const tooLarge = () =>
-    apiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES / 1024} KB`);
-  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel();
-        return { ok: false, response: tooLarge() };
-      }
-      chunks.push(value);
-    }
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = await request.text();
   if (text.trim() === "") return { ok: true, text, json: undefined };
   try {
     return { ok: true, text, json: JSON.parse(text) as unknown };
