@@ -44,12 +44,31 @@ const pageTitles: Record<number, string> = {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+// The refusal page's look: the shop's type and colours, kept inline (with
+// the response's nonce) because the stylesheet's hashed name belongs to the
+// Remix build.
+const refusalStyle = `
+  body{margin:0;min-height:100vh;display:grid;place-items:center;background:oklch(0.985 0.004 90);
+    color:oklch(0.22 0.02 260);font-family:Inter,ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+  main{max-width:32rem;padding:2rem 1.5rem;text-align:center}
+  .status{font-size:.875rem;font-weight:600;color:oklch(0.48 0.17 255)}
+  h1{margin:.5rem 0 0;font-size:1.875rem;line-height:1.2;letter-spacing:-.01em}
+  p{color:oklch(0.47 0.02 260);line-height:1.5}
+  a{display:inline-block;margin-top:1.5rem;padding:.625rem 1rem;border-radius:.5rem;background:oklch(0.48 0.17 255);
+    color:#fff;font-weight:600;text-decoration:none}`;
+
 // An answer the server gives itself, before or instead of a route: JSON in
 // the API's envelope under /api/, a small page everywhere else.
 export function sendRefusal(
   req: IncomingMessage,
   res: ServerResponse,
-  { status, code, message, headers = {} }: { status: number; code: string; message: string; headers?: Record<string, string> },
+  {
+    status,
+    code,
+    message,
+    nonce,
+    headers = {},
+  }: { status: number; code: string; message: string; nonce: string; headers?: Record<string, string> },
 ) {
   if (res.headersSent) {
     res.destroy();
@@ -67,8 +86,9 @@ export function sendRefusal(
   res.setHeader("Content-Type", "text/html; charset=utf-8");
   res.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-      `<title>${escapeHtml(title)} · Holdfast</title></head><body><main><p>${status}</p><h1>${escapeHtml(title)}</h1>` +
-      `<p>${escapeHtml(message)}</p><p><a href="/products">Back to the shop</a></p></main></body></html>`,
+      `<title>${escapeHtml(title)} · Holdfast</title><style nonce="${nonce}">${refusalStyle}</style></head>` +
+      `<body><main><p class="status">${status}</p><h1>${escapeHtml(title)}</h1>` +
+      `<p>${escapeHtml(message)}</p><a href="/products">Back to the shop</a></main></body></html>`,
   );
 }
 
@@ -115,6 +135,7 @@ export function createHttpHandler({
       if (read.tooLarge) {
         await discardRest(req);
         sendRefusal(req, res, {
+          nonce,
           status: 413,
           code: "payload_too_large",
           message: `A form may send at most ${MAX_BODY_BYTES / 1024} KB.`,
@@ -132,14 +153,14 @@ export function createHttpHandler({
     const toPage = () => {
       page(req, res, client, nonce).catch((error: unknown) => {
         onError(error);
-        sendRefusal(req, res, { status: 500, code: "internal_error", message: "Please try again in a moment." });
+        sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
       });
     };
     const toApi = () => {
       if (!api || !isApi(req)) return toPage();
       api(req, res, client, (error) => {
         if (error === undefined) toPage();
-        else sendRefusal(req, res, { status: 400, code: "validation_error", message: "The path is malformed." });
+        else sendRefusal(req, res, { nonce, status: 400, code: "validation_error", message: "The path is malformed." });
       });
     };
     if (viteMiddlewares) {
@@ -167,12 +188,13 @@ export function createHttpHandler({
     const nonce = headers(req, res);
     try {
       if (!req.url?.startsWith("/")) {
-        sendRefusal(req, res, { status: 400, code: "bad_request", message: "That is not a path on this site." });
+        sendRefusal(req, res, { nonce, status: 400, code: "bad_request", message: "That is not a path on this site." });
         return;
       }
       const client = clientOf(req, env.TRUST_PROXY);
       if (unsafeMethods.has(req.method ?? "") && isCrossSite(req, client)) {
         sendRefusal(req, res, {
+          nonce,
           status: 403,
           code: "cross_site_refused",
           message: "Requests that change something must come from this site's own pages.",
@@ -182,7 +204,7 @@ export function createHttpHandler({
       route(req, res, client, nonce);
     } catch (error) {
       onError(error);
-      sendRefusal(req, res, { status: 500, code: "internal_error", message: "Please try again in a moment." });
+      sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
     }
   };
 }

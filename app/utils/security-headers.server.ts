@@ -18,7 +18,8 @@ export function securityHeaders({ dev }: { dev: boolean }) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", nonceOf],
         // Vite's dev server injects the styles it reloads; a build links them
-        styleSrc: dev ? ["'self'", "'unsafe-inline'"] : ["'self'"],
+        // (the server's own refusal page carries its few lines with the nonce)
+        styleSrc: dev ? ["'self'", "'unsafe-inline'"] : ["'self'", nonceOf],
         imgSrc: ["'self'", "data:"],
         fontSrc: ["'self'"],
         // the live pages' EventSource; in development also Vite's reload socket

@@ -61,7 +61,8 @@ export function shopLimitMessage(limit: ClientLimit): string {
     return `Too much is on hold from your network right now (${limit.pending} units). Try again once some holds end.`;
   }
   if (limit.measure === "holds") {
-    return `You already have ${limit.pending} holds waiting for payment, the most one shopper can have. Pay for or cancel one first.`;
+    const holds = limit.pending === 1 ? "1 hold" : `${limit.pending} holds`;
+    return `You already have ${holds} waiting for payment, the most one shopper can have at once. Pay for or cancel ${limit.pending === 1 ? "it" : "one"} first.`;
   }
   return `You can hold at most ${limit.limit} units at once, and ${limit.pending} are on hold already. Pay for or cancel a hold first.`;
 }

@@ -92,3 +92,32 @@ test("checkout: running out, and expired", async ({ browser }) => {
     await Promise.all([warn.stop(), short.stop()]);
   }
 });
+
+test("a shopper at the fair-use cap, and a form posted from another site", async ({ browser }) => {
+  const capped = await startShop({ MAX_PENDING_HOLDS_PER_CLIENT: "1" });
+  try {
+    const page = await browser.newPage({ baseURL: capped.url });
+    await page.goto("/products/saffron-notebook");
+    await reserveOnPage(page);
+    await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+    await page.goto("/products/saffron-notebook");
+    await reserveOnPage(page);
+    await expect(page.getByRole("alert")).toContainText("You already have 1 hold waiting for payment");
+    await shoot(page, "product-client-limit");
+
+    // a page elsewhere that posts the shop's reserve form: the browser says
+    // where it came from, and the shop refuses before doing anything
+    await page.goto("about:blank");
+    await page.setContent(
+      `<form method="post" action="${capped.url}/products/saffron-notebook">
+         <input name="warehouseId" value="blr-01"><input name="quantity" value="1"><button>Win a prize</button>
+       </form>`,
+    );
+    await page.getByRole("button", { name: "Win a prize" }).click();
+    await expect(page.getByRole("heading", { name: "That request was refused" })).toBeVisible();
+    await shoot(page, "refused-cross-site");
+    await page.close();
+  } finally {
+    await capped.stop();
+  }
+});

@@ -150,7 +150,7 @@ describe("caps over HTTP", () => {
       expect((await post()).status).toBe(302);
       const third = await post();
       expect(third.status).toBe(409);
-      expect(await third.text()).toContain("holds waiting for payment");
+      expect(await third.text()).toContain("You already have 2 holds waiting for payment");
     } finally {
       await server.stop();
     }
