@@ -21,6 +21,34 @@ export type IdempotencyStart =
 
 type KeyRecord = { request_hash: string; response_status: number | null; response_body: string | null };
 
+// A finished answer for this key, read without writing anything: a replay
+// (or a conflict) is known before the caller's request costs a write or
+// counts against its rate limit. Null when the key is new, still running or
+// expired: then beginIdempotent decides, inside a write.
+export async function findFinished({
+  database,
+  scope,
+  key,
+  requestHash,
+  now,
+}: {
+  database: Database;
+  scope: string;
+  key: string;
+  requestHash: string;
+  now: number;
+}): Promise<Extract<IdempotencyStart, { kind: "replay" | "conflict" }> | null> {
+  const result = await database.reader.execute({
+    sql: `SELECT request_hash, response_status, response_body FROM idempotency_keys
+          WHERE scope = :scope AND key = :key AND created_at >= :expired`,
+    args: { scope, key, expired: now - KEY_LIFETIME_MS },
+  });
+  const record = result.rows[0] as unknown as KeyRecord | undefined;
+  if (!record || record.response_status === null || record.response_body === null) return null;
+  if (record.request_hash !== requestHash) return { kind: "conflict" };
+  return { kind: "replay", status: Number(record.response_status), body: record.response_body };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function beginIdempotent({

@@ -94,17 +94,21 @@ const decide = `
       SELECT key, value->>'id', value->>'tokenHash', value->>'sessionHash', value->>'clientKey',
              value->>'addressKey', value->>'now', value->>'expiresAt', value->'needs'
       FROM json_each(:commands)),
+    -- one value per name: a quota named by several commands of the group
+    -- counts once (the strictest, should their limits ever differ)
     counter(name, free) AS (
-      SELECT 'row:' || i.product_id || ':' || i.warehouse_id, i.total - i.sold - i.reserved
-      FROM inventory i WHERE (i.product_id, i.warehouse_id) IN (${groupRows})
-      UNION
-      SELECT q.value->>'counter',
-             (q.value->>'limit') - CASE (q.value->>'scope') || '-' || (q.value->>'measure')
-               WHEN 'client-holds' THEN ${ownerHolds("client_key")}
-               WHEN 'client-units' THEN ${ownerUnits("client_key")}
-               WHEN 'address-holds' THEN ${ownerHolds("address_key")}
-               ELSE ${ownerUnits("address_key")} END
-      FROM json_each(:commands) AS c, json_each(c.value->'quotas') AS q),
+      SELECT name, min(free) FROM (
+        SELECT 'row:' || i.product_id || ':' || i.warehouse_id AS name, i.total - i.sold - i.reserved AS free
+        FROM inventory i WHERE (i.product_id, i.warehouse_id) IN (${groupRows})
+        UNION ALL
+        SELECT q.value->>'counter',
+               (q.value->>'limit') - CASE (q.value->>'scope') || '-' || (q.value->>'measure')
+                 WHEN 'client-holds' THEN ${ownerHolds("client_key")}
+                 WHEN 'client-units' THEN ${ownerUnits("client_key")}
+                 WHEN 'address-holds' THEN ${ownerHolds("address_key")}
+                 ELSE ${ownerUnits("address_key")} END
+        FROM json_each(:commands) AS c, json_each(c.value->'quotas') AS q)
+      GROUP BY name),
     sim(seq, counters, fits) AS (
       SELECT -1, (SELECT json_group_object(name, free) FROM counter), 0
       UNION ALL

@@ -2,9 +2,8 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { reserveRequestLines } from "~/models/api-contract.server";
 import { clientKeys, reserve } from "~/models/reservation.server";
 import { apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/utils/api.server";
-import { rateLimited, reserveResponse } from "~/utils/api-outcomes.server";
+import { admitWrite, reserveResponse } from "~/utils/api-outcomes.server";
 import { idempotent, withoutHoldToken } from "~/utils/idempotent-response.server";
-import { takeWrite } from "~/utils/rate-limit.server";
 
 // POST /api/reservations: hold one line, or several all-or-nothing.
 export function action({ request, context }: ActionFunctionArgs) {
@@ -29,9 +28,8 @@ export function action({ request, context }: ActionFunctionArgs) {
       // the token is shown once: a replay (which anyone behind the same
       // address with the same key would get) carries the hold without it
       storedAs: withoutHoldToken,
+      admit: () => admitWrite(context),
       respond: async () => {
-        const retryAfter = takeWrite(context);
-        if (retryAfter !== null) return rateLimited(retryAfter);
         const outcome = await reserve({
           database: app.database,
           items: items.data,

@@ -1,6 +1,8 @@
 import { toApiReservation } from "~/models/api-contract.server";
 import type { ChangeOutcome, ClientLimit, ReserveOutcome } from "~/models/reservation.server";
+import type { AppLoadContext } from "@remix-run/node";
 import { apiError, apiJson } from "./api.server";
+import { takeWrite } from "./rate-limit.server";
 
 // Domain outcomes as HTTP answers: the statuses DESIGN.md lists.
 
@@ -46,7 +48,11 @@ export function clientLimitMessage(limit: ClientLimit): string {
   );
 }
 
-export function rateLimited(retryAfter: number): Response {
+// The caller's rate limit, taken for one write: null to go ahead, else the
+// 429 to answer.
+export function admitWrite(context: AppLoadContext): Response | null {
+  const retryAfter = takeWrite(context);
+  if (retryAfter === null) return null;
   return apiError(429, "rate_limited", `Too many requests from this address; try again in ${retryAfter} s`, {
     headers: { "Retry-After": String(retryAfter) },
   });

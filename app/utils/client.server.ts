@@ -30,7 +30,8 @@ export function clientOf(req: IncomingMessage, trustProxy: boolean): Client {
     const proto = req.headers["x-forwarded-proto"];
     if (typeof proto === "string") https = proto.split(",")[0]!.trim().toLowerCase() === "https";
   }
-  const host = req.headers.host && plainHost.test(req.headers.host) ? req.headers.host : "localhost";
+  const given = req.headers.host;
+  const host = given && plainHost.test(given) && URL.canParse(`http://${given}/`) ? given : "localhost";
   return { address: normaliseAddress(address), https, origin: `${https ? "https" : "http"}://${host}` };
 }
 

@@ -16,7 +16,9 @@ import { securityHeaders } from "./security-headers.server";
 type Next = () => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+// Every route here answers GET, HEAD or POST; anything else (PUT, TRACE,
+// OPTIONS …) is refused before a route could mistake it for a POST.
+const methods = new Set(["GET", "HEAD", "POST"]);
 const isApi = (req: IncomingMessage) => req.url?.startsWith("/api/") === true;
 
 // A write from a page on another site (or on a sibling subdomain) is refused
@@ -35,6 +37,7 @@ function isCrossSite(req: IncomingMessage, client: Client): boolean {
 const pageTitles: Record<number, string> = {
   400: "That request didn't work",
   403: "That request was refused",
+  405: "That request didn't work",
   413: "That request was too large",
   429: "Too many requests",
   500: "Something went wrong",
@@ -59,7 +62,7 @@ const refusalStyle = `
 
 // An answer the server gives itself, before or instead of a route: JSON in
 // the API's envelope under /api/, a small page everywhere else.
-export function sendRefusal(
+export async function sendRefusal(
   req: IncomingMessage,
   res: ServerResponse,
   {
@@ -69,11 +72,16 @@ export function sendRefusal(
     nonce,
     headers = {},
   }: { status: number; code: string; message: string; nonce: string; headers?: Record<string, string> },
-) {
+): Promise<void> {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  // the body (if any) is read away first, so a client still sending gets
+  // this answer rather than a reset; a body too large to read away gets
+  // the answer, and the connection closes behind it
+  await discardRest(req);
+  if (!req.complete) res.setHeader("Connection", "close");
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.statusCode = status;
   res.setHeader("Cache-Control", "no-store");
@@ -133,8 +141,7 @@ export function createHttpHandler({
     if (hasBody(req.method)) {
       const read = await readBody(req, MAX_BODY_BYTES);
       if (read.tooLarge) {
-        await discardRest(req);
-        sendRefusal(req, res, {
+        await sendRefusal(req, res, {
           nonce,
           status: 413,
           code: "payload_too_large",
@@ -145,22 +152,29 @@ export function createHttpHandler({
       body = read.body;
     }
     const request = toFetchRequest(req, client, { body, signal: controller.signal });
-    const response = await remix(request, loadContext(client, nonce));
-    await sendStreaming(res, response, req.method === "HEAD");
+    try {
+      const response = await remix(request, loadContext(client, nonce));
+      await sendStreaming(res, response, req.method === "HEAD");
+    } finally {
+      // the answer is out (or never will be): whatever the request started
+      // and did not finish ends now; a HEAD of a live stream would otherwise
+      // keep its subscription and its slot
+      controller.abort();
+    }
   }
 
   function route(req: IncomingMessage, res: ServerResponse, client: Client, nonce: string) {
     const toPage = () => {
       page(req, res, client, nonce).catch((error: unknown) => {
         onError(error);
-        sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
+        void sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
       });
     };
     const toApi = () => {
       if (!api || !isApi(req)) return toPage();
       api(req, res, client, (error) => {
         if (error === undefined) toPage();
-        else sendRefusal(req, res, { nonce, status: 400, code: "validation_error", message: "The path is malformed." });
+        else void sendRefusal(req, res, { nonce, status: 400, code: "validation_error", message: "The path is malformed." });
       });
     };
     if (viteMiddlewares) {
@@ -188,12 +202,22 @@ export function createHttpHandler({
     const nonce = headers(req, res);
     try {
       if (!req.url?.startsWith("/")) {
-        sendRefusal(req, res, { nonce, status: 400, code: "bad_request", message: "That is not a path on this site." });
+        void sendRefusal(req, res, { nonce, status: 400, code: "bad_request", message: "That is not a path on this site." });
+        return;
+      }
+      if (!methods.has(req.method ?? "")) {
+        void sendRefusal(req, res, {
+          nonce,
+          status: 405,
+          code: "method_not_allowed",
+          message: "Use GET, HEAD or POST.",
+          headers: { Allow: "GET, HEAD, POST" },
+        });
         return;
       }
       const client = clientOf(req, env.TRUST_PROXY);
-      if (unsafeMethods.has(req.method ?? "") && isCrossSite(req, client)) {
-        sendRefusal(req, res, {
+      if (req.method === "POST" && isCrossSite(req, client)) {
+        void sendRefusal(req, res, {
           nonce,
           status: 403,
           code: "cross_site_refused",
@@ -204,7 +228,7 @@ export function createHttpHandler({
       route(req, res, client, nonce);
     } catch (error) {
       onError(error);
-      sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
+      void sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
     }
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { abandonIdempotent, beginIdempotent, completeIdempotent } from "~/models/idempotency.server";
+import { abandonIdempotent, beginIdempotent, completeIdempotent, findFinished } from "~/models/idempotency.server";
 import type { Clock } from "./clock.server";
 import type { Database } from "./db.server";
 import { idempotencyKeyHeader } from "~/models/api-contract.server";
@@ -30,6 +30,7 @@ export async function idempotent({
   scope,
   body,
   respond,
+  admit = () => null,
   storedAs = (text) => text,
 }: {
   request: Request;
@@ -38,18 +39,25 @@ export async function idempotent({
   scope: string;
   body: string;
   respond: () => Promise<Response>;
+  // a refusal decided before anything is written (the rate limit), or null
+  // to go ahead; a replay of a finished answer skips it
+  admit?: () => Response | null;
   // what of the answer is kept for a replay
   storedAs?: (text: string) => string;
 }): Promise<Response> {
   const header = request.headers.get("Idempotency-Key");
-  if (header === null) return respond();
+  if (header === null) return admit() ?? respond();
   const parsed = idempotencyKeyHeader.safeParse(header);
   if (!parsed.success) {
     return apiError(400, "validation_error", `Idempotency-Key ${describeIssues(parsed.error).replace(/^body: /, "")}`);
   }
   const key = parsed.data;
   const requestHash = createHash("sha256").update(`${request.method} ${new URL(request.url).pathname}\n${body}`).digest("hex");
-  const start = await beginIdempotent({ database, scope, key, requestHash, now: clock() });
+  const start =
+    (await findFinished({ database, scope, key, requestHash, now: clock() })) ??
+    admit() ??
+    (await beginIdempotent({ database, scope, key, requestHash, now: clock() }));
+  if (start instanceof Response) return start;
   switch (start.kind) {
     case "replay":
       return new Response(start.body, {

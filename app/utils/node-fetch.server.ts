@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { finished } from "node:stream/promises";
 import type { Client } from "./client.server";
 
 // node:http on one side, the Fetch Request and Response that Remix and the
@@ -54,6 +55,7 @@ export function discardRest(req: IncomingMessage): Promise<void> {
     const done = () => {
       clearTimeout(timer);
       req.off("data", onData);
+      req.pause();
       resolve();
     };
     const onData = (chunk: Buffer) => {
@@ -107,7 +109,7 @@ export async function sendWhole(res: ServerResponse, response: Response, head: b
 // is cut off. Live messages are whole states, so a stream that fell this
 // far behind loses nothing by starting over: the browser reconnects with
 // its Last-Event-ID and gets the current state.
-export const MAX_STREAM_BACKLOG_BYTES = 256 * 1024;
+export const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
 
 // A reply that may stream (documents, Server-Sent Events). Backpressure is
 // honoured: a document waits while the socket's buffer is full, and reads
@@ -121,6 +123,8 @@ export async function sendStreaming(
   { maxBacklogBytes = MAX_STREAM_BACKLOG_BYTES } = {},
 ) {
   writeHead(res, response);
+  // a HEAD answer has no body: whatever the route made is never read, and
+  // the caller's abort signal ends it
   if (!response.body || head) {
     res.end();
     return;
@@ -128,7 +132,8 @@ export async function sendStreaming(
   const live = /text\/event-stream/i.test(response.headers.get("Content-Type") ?? "");
   if (live) res.flushHeaders();
   const reader = response.body.getReader();
-  const closed = new Promise<void>((resolve) => res.once("close", resolve));
+  // settles when the socket is gone, also if it went before this started
+  const closed = finished(res).catch(() => {});
   try {
     for (;;) {
       const { done, value } = await reader.read();

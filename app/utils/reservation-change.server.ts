@@ -4,8 +4,7 @@ import type { ChangeOutcome, Holder } from "~/models/reservation.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
 import type { Database } from "./db.server";
 import { apiHolder, guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
-import { changeResponse, rateLimited } from "./api-outcomes.server";
-import { takeWrite } from "./rate-limit.server";
+import { admitWrite, changeResponse } from "./api-outcomes.server";
 import { idempotent } from "./idempotent-response.server";
 
 type Command = (input: {
@@ -35,13 +34,10 @@ export function reservationChange(
     // an id that cannot name a hold is answered before anything is written
     if (!RESERVATION_ID_PATTERN.test(id)) return notFound("No such reservation");
     const holder = await apiHolder(request, env.SESSION_SECRET);
-    const run = async () => {
-      const retryAfter = takeWrite(context);
-      if (retryAfter !== null) return rateLimited(retryAfter);
-      return changeResponse(await command({ database, id, holder, policy, now: clock() }));
-    };
-    if (!honoursKey) return run();
+    const run = async () => changeResponse(await command({ database, id, holder, policy, now: clock() }));
+    const admit = () => admitWrite(context);
+    if (!honoursKey) return admit() ?? run();
     const caller = holder.tokenHash ?? holder.sessionHash ?? "anonymous";
-    return idempotent({ request, database, clock, scope: `${id}:${caller}`, body: body.text, respond: run });
+    return idempotent({ request, database, clock, scope: `${id}:${caller}`, body: body.text, admit, respond: run });
   });
 }

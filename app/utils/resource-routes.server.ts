@@ -56,7 +56,9 @@ export function resourceRoutes({
       if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
       const { body, tooLarge } = read ? { body: null, tooLarge: false } : await readBody(req, MAX_BODY_BYTES);
       if (tooLarge) {
+        // read the rest away first (see discardRest); what could not be is cut off
         await discardRest(req);
+        if (!req.complete) res.setHeader("Connection", "close");
         throw Response.json(
           { error: { code: "payload_too_large", message: `The body must be at most ${MAX_BODY_BYTES / 1024} KB` } },
           { status: 413, headers: { "Cache-Control": "no-store" } },

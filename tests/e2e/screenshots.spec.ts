@@ -22,14 +22,21 @@ async function shoot(page: Page, name: string) {
   }
 }
 
-test("shop pages", async ({ page }) => {
+// one test a page: full-page shots at two widths take a while each
+test("home", async ({ page }) => {
   await page.goto("/");
   await shoot(page, "home");
+});
+
+test("the shop, and Load more", async ({ page }) => {
   await page.goto("/products");
   await shoot(page, "products");
   await page.getByRole("link", { name: "Load more" }).click();
   await expect(page.getByRole("main").getByRole("listitem")).toHaveCount(42);
   await shoot(page, "products-more");
+});
+
+test("docs and the 404 page", async ({ page }) => {
   await page.goto("/docs");
   await shoot(page, "docs");
   await page.goto("/no-such-page");

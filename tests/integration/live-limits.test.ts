@@ -38,6 +38,16 @@ describe("stream caps over HTTP", () => {
     await expect.poll(async () => (await open(server.url, "/stock/events?products=aurora-speaker")).status).toBe(200);
   });
 
+  test("a HEAD of a stream gives its slot back at once", async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits, MAX_LIVE_STREAMS_PER_CLIENT: "2" });
+    cleanup.push(() => server.stop());
+    for (let i = 0; i < 5; i++) {
+      expect((await rawRequest(server.url, "/stock/events?products=aurora-speaker", { method: "HEAD" })).status).toBe(200);
+    }
+    expect((await open(server.url, "/stock/events?products=aurora-speaker")).status).toBe(200);
+    expect((await open(server.url, "/stock/events?products=aurora-speaker")).status).toBe(200);
+  });
+
   test("the whole process takes MAX_LIVE_STREAMS, whoever asks", async () => {
     const server = await startServer({
       DATABASE_URL: testDatabaseUrl(),

@@ -173,6 +173,45 @@ describe("one shared server", () => {
     expect(server.logs()).not.toContain("retrying each");
   });
 
+  test("only GET, HEAD and POST: PUT, PATCH, DELETE, OPTIONS and TRACE are 405, never a 500 or a hold", async () => {
+    const before = await count(url, "SELECT count(*) FROM reservations");
+    for (const method of ["PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      for (const path of ["/products/lumen-desk-lamp", "/api/reservations"]) {
+        const body = "warehouseId=del-01&quantity=1";
+        // Node's client frames a DELETE or OPTIONS body only when told its length
+        const answer = await rawRequest(server.url, path, {
+          method,
+          headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(body.length) },
+          body,
+        });
+        expect(answer.status, `${method} ${path}`).toBe(405);
+        expect(answer.headers.allow).toBe("GET, HEAD, POST");
+      }
+    }
+    const trace = await rawRequest(server.url, "/api/reservations", { method: "TRACE" });
+    expect(trace.status).toBe(405);
+    expect(await count(url, "SELECT count(*) FROM reservations")).toBe(before);
+    expect(server.logs()).not.toContain("request failed");
+  });
+
+  test("a Host header that is no host does not break the answer", async () => {
+    for (const host of ["1.2.3.999", "[::1", "a..b", "x".repeat(300)]) {
+      const answer = await rawRequest(server.url, "/api/products/lumen-desk-lamp", { headers: { Host: host } });
+      expect(answer.status, host).toBe(200);
+    }
+    expect(server.logs()).not.toContain("request failed");
+  });
+
+  test("a refusal sent before a huge body was read closes the connection behind it", async () => {
+    const answer = await rawRequest(server.url, "/products/lumen-desk-lamp", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(100 * 1024 * 1024) },
+      body: "warehouseId=del-01&quantity=1",
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe("close");
+  });
+
   test("security headers on every answer; scripts carry the page's nonce", async () => {
     for (const path of ["/", "/products/lumen-desk-lamp", "/api/health", "/does-not-exist", "/favicon.svg"]) {
       const answer = await rawRequest(server.url, path);
