@@ -199,7 +199,10 @@ export function createHttpHandler({
 
   return (req: IncomingMessage, res: ServerResponse) => {
     logRequest(req, res);
-    const nonce = headers(req, res);
+    // JSON needs no nonce; a page (or the server's own refusal page) does
+    let nonce = "";
+    if (isApi(req)) headers.api(res);
+    else nonce = headers.page(res);
     try {
       if (!req.url?.startsWith("/")) {
         void sendRefusal(req, res, { nonce, status: 400, code: "bad_request", message: "That is not a path on this site." });

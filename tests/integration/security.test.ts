@@ -213,12 +213,18 @@ describe("one shared server", () => {
   });
 
   test("security headers on every answer; scripts carry the page's nonce", async () => {
-    for (const path of ["/", "/products/lumen-desk-lamp", "/api/health", "/does-not-exist", "/favicon.svg"]) {
+    for (const path of ["/", "/products/lumen-desk-lamp", "/api/health", "/api/nope", "/does-not-exist", "/favicon.svg"]) {
       const answer = await rawRequest(server.url, path);
       const csp = String(answer.headers["content-security-policy"]);
-      expect(csp, path).toContain("default-src 'self'");
+      if (path.startsWith("/api/")) {
+        // JSON loads nothing at all
+        expect(csp, path).toContain("default-src 'none'");
+      } else {
+        expect(csp, path).toContain("default-src 'self'");
+        expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+      }
       expect(csp).toContain("frame-ancestors 'none'");
-      expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+      expect(answer.headers["x-frame-options"]).toBe("DENY");
       expect(answer.headers["x-content-type-options"]).toBe("nosniff");
       expect(answer.headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
       expect(answer.headers["strict-transport-security"]).toContain("max-age=");
