@@ -28,7 +28,6 @@ export type ReserveCommand = {
 // caller that forgot to validate fails alone, before any SQL runs.
 const hexKey = /^[0-9a-f]{16,128}$/;
 
-const rowCounter = (line: { productId: string; warehouseId: string }) => `row:${line.productId}:${line.warehouseId}`;
 const quotaCounter = (quota: Quota) => `${quota.scope}-${quota.measure}:${quota.owner}`;
 
 function checkNames(command: ReserveCommand) {
@@ -46,12 +45,10 @@ function checkNames(command: ReserveCommand) {
 //     "clientKey": "c4…", "addressKey": "c4…", "now": 1000, "expiresAt": 601000,
 //     "lines": [ { "productId": "lamp", "warehouseId": "blr-01", "quantity": 2 },
 //                { "productId": "rug", "warehouseId": "del-01", "quantity": 1 } ],
-//     "needs": [ { "counter": "row:lamp:blr-01", "amount": 2 },
-//                { "counter": "row:rug:del-01", "amount": 1 },
-//                { "counter": "client-holds:c4…", "amount": 1 } ],
 //     "quotas": [ { "counter": "client-holds:c4…", "scope": "client", "measure": "holds",
-//                   "owner": "c4…", "limit": 10 } ] }
-// The starting counters are then, for instance,
+//                   "owner": "c4…", "limit": 10, "amount": 1 } ] }
+// Each line needs `quantity` of its row's counter ("row:lamp:blr-01"), each
+// quota `amount` of its own. The starting counters are then, for instance,
 //   { "row:lamp:blr-01": 5, "row:rug:del-01": 0, "client-holds:c4…": 7 }
 // (5 units free, none free, 3 of 10 holds pending), so this command does not
 // fit (the rug's row has 0 < 1) and the counters pass unchanged to the next.
@@ -75,13 +72,20 @@ const ownerUnits = (column: "client_key" | "address_key") =>
     WHERE r.${column} = q.value->>'owner' AND r.status = 'pending' AND r.expires_at > :now
       AND ri.reservation_id = r.id)`;
 
-// A need's counter in the simulated state `s.counters` (a JSON object); one
+// What a command needs: each line, units of its row; each quota, its
+// amount. Rows and quotas alike become (counter, amount) pairs.
+const needsOf = (command: string) =>
+  `SELECT 'row:' || (l.value->>'productId') || ':' || (l.value->>'warehouseId') AS counter,
+          l.value->>'quantity' AS amount
+   FROM json_each(${command}.lines) AS l
+   UNION ALL
+   SELECT q.value->>'counter', q.value->>'amount' FROM json_each(${command}.quotas) AS q`;
+
+// A counter's value in the simulated state `s.counters` (a JSON object); one
 // that does not exist (a row nobody stocks) is -1, so nothing fits it.
-const counterOf = (need: string) =>
-  `coalesce(json_extract(s.counters, '$."' || (${need}.value->>'counter') || '"'), -1)`;
-const fits = `NOT EXISTS (SELECT 1 FROM json_each(c.needs) AS n WHERE ${counterOf("n")} < n.value->>'amount')`;
-const taken = `(SELECT json_group_object(n.value->>'counter', ${counterOf("n")} - (n.value->>'amount'))
-                FROM json_each(c.needs) AS n)`;
+const counterValue = `coalesce(json_extract(s.counters, '$."' || n.counter || '"'), -1)`;
+const fits = `NOT EXISTS (SELECT 1 FROM (${needsOf("c")}) AS n WHERE ${counterValue} < n.amount)`;
+const taken = `(SELECT json_group_object(n.counter, ${counterValue} - n.amount) FROM (${needsOf("c")}) AS n)`;
 
 // The decision for the whole group, made by the database inside the write:
 // the commands are taken in the order they were queued, each one all or
@@ -90,9 +94,9 @@ const taken = `(SELECT json_group_object(n.value->>'counter', ${counterOf("n")} 
 // transaction. Only the commands that fit get a reservation row.
 const decide = `
   WITH RECURSIVE
-    command(seq, id, token_hash, session_hash, client_key, address_key, now, expires_at, needs) AS MATERIALIZED (
+    command(seq, id, token_hash, session_hash, client_key, address_key, now, expires_at, lines, quotas) AS MATERIALIZED (
       SELECT key, value->>'id', value->>'tokenHash', value->>'sessionHash', value->>'clientKey',
-             value->>'addressKey', value->>'now', value->>'expiresAt', value->'needs'
+             value->>'addressKey', value->>'now', value->>'expiresAt', value->'lines', value->'quotas'
       FROM json_each(:commands)),
     -- one value per name: a quota named by several commands of the group
     -- counts once (the strictest, should their limits ever differ)
@@ -163,9 +167,7 @@ const createdIndex = inOrder.indexOf(reserveSql.created);
 
 function toJson(command: ReserveCommand) {
   checkNames(command);
-  const lineNeeds = command.lines.map((l) => ({ counter: rowCounter(l), amount: l.quantity }));
   const units = command.lines.reduce((sum, l) => sum + l.quantity, 0);
-  const quotaNeeds = command.quotas.map((q) => ({ counter: quotaCounter(q), amount: q.measure === "holds" ? 1 : units }));
   return {
     id: command.id,
     tokenHash: command.tokenHash,
@@ -175,8 +177,11 @@ function toJson(command: ReserveCommand) {
     now: command.now,
     expiresAt: command.expiresAt,
     lines: command.lines,
-    needs: [...lineNeeds, ...quotaNeeds],
-    quotas: command.quotas.map((q) => ({ counter: quotaCounter(q), ...q })),
+    quotas: command.quotas.map((q) => ({
+      counter: quotaCounter(q),
+      ...q,
+      amount: q.measure === "holds" ? 1 : units,
+    })),
   };
 }
 
