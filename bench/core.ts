@@ -8,7 +8,7 @@ import { migrateDatabase } from "../db/migrate";
 import { seedIfEmpty } from "../db/seed";
 import { holdPolicy } from "../app/models/reservation";
 import { clientKeys, reserve } from "../app/models/reservation.server";
-import { createDatabase, type Database } from "../app/utils/db.server";
+import { createDatabase, type Database } from "../app/infra/db/db.server";
 
 const requester = clientKeys({ sessionHash: null, address: "127.0.0.1" });
 

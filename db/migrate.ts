@@ -1,6 +1,6 @@
 import path from "node:path";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import type { Database } from "../app/utils/db.server";
+import type { Database } from "../app/infra/db/db.server";
 
 // Migrations are applied at start-up, by the process that will serve: on Fly
 // the volume exists only on the app's own machine, never on a release one.

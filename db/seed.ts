@@ -1,5 +1,5 @@
 import type { InStatement } from "@libsql/client";
-import type { Database } from "../app/utils/db.server";
+import type { Database } from "../app/infra/db/db.server";
 import { seedCatalogue, seedWarehouses } from "./catalogue";
 
 // Seeds the demo shop into an empty database and leaves a used one alone.

@@ -10,10 +10,10 @@
 // It prints how many holds it expired; any failure exits non-zero.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createDatabase } from "../app/utils/db.server";
-import { EnvError, parseSweepTarget, type SweepTarget } from "../app/utils/env.server";
+import { createDatabase } from "../app/infra/db/db.server";
+import { EnvError, parseSweepTarget, type SweepTarget } from "../app/infra/env.server";
 import { sweep, type SweepResult } from "../app/models/maintenance.server";
-import { createLog } from "../app/utils/log.server";
+import { createLog } from "../app/infra/log.server";
 
 const HTTP_TIMEOUT_MS = 30_000;
 

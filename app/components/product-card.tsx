@@ -1,8 +1,8 @@
 import { Link } from "@remix-run/react";
 import type { ProductView } from "~/models/inventory";
-import { formatPrice } from "~/utils/format";
-import type { LiveStock } from "~/utils/live-updates";
-import { FEW_LEFT, stockLabel, totalAvailable, withLiveStock } from "~/utils/stock";
+import { formatPrice } from "~/components/format";
+import type { LiveStock } from "~/live/live-updates";
+import { FEW_LEFT, stockLabel, totalAvailable, withLiveStock } from "~/components/stock";
 
 // One product in a grid: the picture, the name, the price and how many are
 // left right now.

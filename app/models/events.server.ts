@@ -1,5 +1,5 @@
 import type { InStatement, InValue } from "@libsql/client";
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 
 export const eventTypes = [
   "reservation_created",

@@ -1,5 +1,5 @@
 import type { InStatement } from "@libsql/client";
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 
 // The pending holds past their expiry that a command is allowed to clean up:

@@ -1,4 +1,4 @@
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 
 // Idempotency-Key, as DESIGN.md says: the first request runs and its
 // response is stored; a repeat with the same key and body replays it; the

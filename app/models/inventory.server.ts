@@ -1,4 +1,4 @@
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import type { ProductView, StockLevel, WarehouseView } from "./inventory";
 
 export type { ProductView, StockLevel, WarehouseView } from "./inventory";

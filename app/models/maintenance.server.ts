@@ -1,4 +1,4 @@
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import { expireDue } from "./expiry.server";
 import { KEY_LIFETIME_MS } from "./idempotency.server";
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { ResultSet } from "@libsql/client";
 import { v7 as timeOrderedUuid } from "uuid";
-import type { Database } from "~/utils/db.server";
-import { randomBytesFromPool } from "~/utils/random.server";
+import type { Database } from "~/infra/db/db.server";
+import { randomBytesFromPool } from "~/infra/random.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { readStock, type StockLevel } from "./inventory.server";

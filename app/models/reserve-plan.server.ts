@@ -1,5 +1,5 @@
 import type { InStatement } from "@libsql/client";
-import type { WriteKind } from "~/utils/db.server";
+import type { WriteKind } from "~/infra/db/db.server";
 import { reservationEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { ID_PATTERN, type ReservationLine } from "./reservation";

@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { ProductCard } from "~/components/product-card";
 import { featuredProducts } from "~/models/inventory.server";
-import { formatDuration } from "~/utils/format";
-import { useLiveStock } from "~/utils/live-updates";
+import { formatDuration } from "~/components/format";
+import { useLiveStock } from "~/live/live-updates";
 
 export const meta: MetaFunction = () => [
   { title: "Holdfast — your item, held while you pay" },

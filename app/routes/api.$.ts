@@ -1,4 +1,4 @@
-import { notFound } from "~/utils/api.server";
+import { notFound } from "~/api/api.server";
 
 // Unknown API paths answer in JSON, not with the shop's 404 page.
 export const loader = () => notFound("No such endpoint");

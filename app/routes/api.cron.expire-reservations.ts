@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { hasBearerSecret, noStoreJson } from "~/utils/ops.server";
-import { sweepAndLog } from "~/utils/sweeper.server";
+import { hasBearerSecret, noStoreJson } from "~/http/ops.server";
+import { sweepAndLog } from "~/server/sweeper.server";
 
 // For any external scheduler, and for `npm run sweep` when the embedded
 // database lives on the app machine's volume. GET and POST both sweep:

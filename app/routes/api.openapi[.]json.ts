@@ -1,5 +1,5 @@
-import { openApiDocument } from "~/models/openapi.server";
-import { apiJson, methodNotAllowed } from "~/utils/api.server";
+import { openApiDocument } from "~/api/openapi.server";
+import { apiJson, methodNotAllowed } from "~/api/api.server";
 
 export const loader = () => apiJson(openApiDocument());
 

@@ -1,6 +1,6 @@
 import type { MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { readmePage } from "~/utils/docs.server";
+import { readmePage } from "~/models/docs.server";
 
 export const meta: MetaFunction = () => [{ title: "How it works · Holdfast" }];
 

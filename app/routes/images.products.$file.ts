@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getProduct } from "~/models/inventory.server";
-import { productImageSvg } from "~/utils/product-image.server";
+import { productImageSvg } from "~/models/product-image.server";
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const id = params.file?.replace(/\.svg$/, "") ?? "";

@@ -8,12 +8,12 @@ import type { StockLevel } from "~/models/inventory";
 import { getProduct, similarProducts } from "~/models/inventory.server";
 import { ID_PATTERN, MAX_QUANTITY_PER_LINE } from "~/models/reservation";
 import { clientKeys, reserve } from "~/models/reservation.server";
-import { formatDuration, formatPrice } from "~/utils/format";
-import { useLiveStock } from "~/utils/live-updates";
-import { unavailableBecause } from "~/utils/db.server";
-import { takeWrite } from "~/utils/rate-limit.server";
-import { ensureSessionHolder } from "~/utils/session.server";
-import { bestWarehouse, FEW_LEFT, shopLimitMessage, shortageMessage, totalAvailable, withLiveStock } from "~/utils/stock";
+import { formatDuration, formatPrice } from "~/components/format";
+import { useLiveStock } from "~/live/live-updates";
+import { unavailableBecause } from "~/infra/db/db.server";
+import { takeWrite } from "~/http/rate-limit.server";
+import { ensureSessionHolder } from "~/http/session.server";
+import { bestWarehouse, FEW_LEFT, shopLimitMessage, shortageMessage, totalAvailable, withLiveStock } from "~/components/stock";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.product.name} · Holdfast` : "Not found · Holdfast" },

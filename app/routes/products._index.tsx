@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ProductCard } from "~/components/product-card";
 import type { ProductView } from "~/models/inventory";
 import { listProducts } from "~/models/inventory.server";
-import { useLiveStock } from "~/utils/live-updates";
+import { useLiveStock } from "~/live/live-updates";
 
 export const meta: MetaFunction = () => [{ title: "Shop · Holdfast" }];
 

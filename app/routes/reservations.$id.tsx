@@ -6,11 +6,11 @@ import { formatClock, useCountdown } from "~/components/countdown";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { paymentReference, RESERVATION_ID_PATTERN, type ReservationStatus, type ReservationView } from "~/models/reservation";
 import { confirm, extend, getReservation, release } from "~/models/reservation.server";
-import { formatDuration, formatPrice } from "~/utils/format";
-import { useLiveReservation } from "~/utils/live-updates";
-import { unavailableBecause } from "~/utils/db.server";
-import { takeWrite } from "~/utils/rate-limit.server";
-import { sessionHolder } from "~/utils/session.server";
+import { formatDuration, formatPrice } from "~/components/format";
+import { useLiveReservation } from "~/live/live-updates";
+import { unavailableBecause } from "~/infra/db/db.server";
+import { takeWrite } from "~/http/rate-limit.server";
+import { sessionHolder } from "~/http/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Holdfast" }, { name: "robots", content: "noindex" }];
 

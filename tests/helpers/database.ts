@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { migrateDatabase } from "../../db/migrate";
-import { createDatabase, type Database, type DatabaseConfig } from "~/utils/db.server";
+import { createDatabase, type Database, type DatabaseConfig } from "~/infra/db/db.server";
 
 export function scratchDir(): string {
   const root = process.env.HOLDFAST_TEST_DIR ?? tmpdir();

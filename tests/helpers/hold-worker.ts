@@ -1,7 +1,7 @@
 // A second (or third) process writing to the same database file: it makes
 // `count` holds of one unit at once, all at the wall-clock moment `startAt`
 // so that the processes really overlap, and prints how each one ended.
-import { createDatabase } from "~/utils/db.server";
+import { createDatabase } from "~/infra/db/db.server";
 import { reserve } from "~/models/reservation.server";
 import { holdPolicy } from "~/models/reservation";
 import { uncapped } from "./database";

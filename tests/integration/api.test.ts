@@ -5,7 +5,7 @@ import {
   product as productSchema,
   productList,
   reservation as reservationSchema,
-} from "~/models/api-contract.server";
+} from "~/api/api-contract.server";
 import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, expireNow, sessionCookie, setStock } from "../helpers/api";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";

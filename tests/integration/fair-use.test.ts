@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { holdPolicy, type FairUse } from "~/models/reservation";
 import { clientKeys, release, reserve, type ReserveOutcome } from "~/models/reservation.server";
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import { call, sessionCookie, setStock } from "../helpers/api";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { startServer } from "../helpers/server";

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
-import { sendStreaming } from "~/utils/node-fetch.server";
-import { eventStream, type SseChannel } from "~/utils/sse.server";
+import { sendStreaming } from "~/server/node-fetch.server";
+import { eventStream, type SseChannel } from "~/live/sse.server";
 import { testDatabaseUrl } from "../helpers/database";
 import { rawRequest } from "../helpers/raw-http";
 import { noClientLimits, startServer } from "../helpers/server";

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "vitest";
-import type { LiveReservationMessage, LiveStockMessage } from "~/models/live";
-import { startLiveHub, type LiveHub, type LiveStream } from "~/models/live.server";
+import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
+import { startLiveHub, type LiveHub, type LiveStream } from "~/live/live.server";
 import { holdPolicy } from "~/models/reservation";
 import { confirm, hashSecret, reserve } from "~/models/reservation.server";
-import type { Database } from "~/utils/db.server";
-import { eventStream } from "~/utils/sse.server";
+import type { Database } from "~/infra/db/db.server";
+import { eventStream } from "~/live/sse.server";
 import { addProduct, freshDatabase, testDatabaseUrl, uncapped } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 

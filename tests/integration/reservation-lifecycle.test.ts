@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { expireDue } from "~/models/expiry.server";
 import { readStock } from "~/models/inventory.server";

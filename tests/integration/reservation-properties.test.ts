@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import type { Database } from "~/utils/db.server";
+import type { Database } from "~/infra/db/db.server";
 import { holdPolicy, type ReservationLine } from "~/models/reservation";
 import { expireDue } from "~/models/expiry.server";
 import { readStock } from "~/models/inventory.server";

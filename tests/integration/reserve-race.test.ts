@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { createDatabase, type Database } from "~/utils/db.server";
+import { createDatabase, type Database } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";

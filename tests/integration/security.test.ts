@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { paymentReference } from "~/models/reservation";
-import { createRateLimiter } from "~/utils/rate-limit.server";
+import { createRateLimiter } from "~/http/rate-limit.server";
 import { bearer, call, sessionCookie, setStock } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
 import { rawRequest } from "../helpers/raw-http";

@@ -8,7 +8,7 @@ import { confirm, hashSecret, reserve } from "~/models/reservation.server";
 import { KEY_LIFETIME_MS } from "~/models/idempotency.server";
 import { sweep } from "~/models/maintenance.server";
 import { readStock } from "~/models/inventory.server";
-import { createDatabase, type Database } from "~/utils/db.server";
+import { createDatabase, type Database } from "~/infra/db/db.server";
 import { expiredCount, nodeSweep, npmRunSweep } from "../helpers/commands";
 import { addProduct, freshDatabase, rawCounts, scratchDir, uncapped } from "../helpers/database";
 import { startServer, testSecrets, type RunningServer } from "../helpers/server";

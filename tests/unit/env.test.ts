@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { databaseMode, EnvError, parseEnv, parseSweepTarget } from "~/utils/env.server";
+import { databaseMode, EnvError, parseEnv, parseSweepTarget } from "~/infra/env.server";
 
 const secrets = {
   SESSION_SECRET: "session-secret-0123456789",

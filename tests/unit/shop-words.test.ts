@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import type { StockLevel } from "~/models/inventory";
 import { formatClock } from "~/components/countdown";
-import { formatDuration } from "~/utils/format";
-import { shortageMessage, stockLabel } from "~/utils/stock";
+import { formatDuration } from "~/components/format";
+import { shortageMessage, stockLabel } from "~/components/stock";
 
 const level = (warehouseId: string, warehouseName: string, available: number): StockLevel => ({
   productId: "kettle",

@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Holder } from "~/models/reservation.server";
 import { hashSecret } from "~/models/reservation.server";
-import { unavailableBecause } from "./db.server";
-import { sessionHolder } from "./session.server";
+import { unavailableBecause } from "../infra/db/db.server";
+import { sessionHolder } from "../http/session.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.

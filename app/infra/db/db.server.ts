@@ -5,7 +5,7 @@ import { createClient, LibsqlError } from "@libsql/client";
 import type { Client, InStatement, ResultSet } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
-import * as schema from "../../db/schema";
+import * as schema from "../../../db/schema";
 import { isWriterStopped, startWriterThread, type WriterThread } from "./db-writer.server";
 import { isBusyError, withBusyRetry } from "./busy-retry.js";
 

@@ -1,11 +1,11 @@
 import { useRevalidator } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useEventSource } from "remix-utils/sse/react";
-import type { LiveReservationMessage, LiveStockMessage } from "~/models/live";
+import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
 
 // remix-utils' `useEventSource`, wrapped where it falls short for a shop:
 // - it returns only the latest message, so every message we send is the
-//   whole current state (see models/live.ts) and nothing is lost if two
+//   whole current state (see live.ts) and nothing is lost if two
 //   arrive between renders;
 // - it cannot see a stream the server refused (a 503 while a machine
 //   restarts), after which the browser never reconnects by itself: after

@@ -1,12 +1,12 @@
-import type { LiveHub } from "~/models/live.server";
-import type { StreamSlots } from "./stream-slots.server";
+import type { LiveHub } from "~/live/live.server";
+import type { StreamSlots } from "../live/stream-slots.server";
 import type { FairUse, HoldPolicy } from "~/models/reservation";
-import type { Client } from "./client.server";
-import type { Clock } from "./clock.server";
-import type { Database } from "./db.server";
-import type { Env } from "./env.server";
-import type { Log } from "./log.server";
-import type { RateLimiter } from "./rate-limit.server";
+import type { Client } from "../http/client.server";
+import type { Clock } from "../infra/clock.server";
+import type { Database } from "../infra/db/db.server";
+import type { Env } from "../infra/env.server";
+import type { Log } from "../infra/log.server";
+import type { RateLimiter } from "../http/rate-limit.server";
 
 // What the server hands every loader and action: one database (and so one
 // writer) per process, the clock, the configuration and the log.

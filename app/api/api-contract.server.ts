@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import type { ProductView } from "./inventory";
-import { MAX_LINES_PER_HOLD, reservationLineSchema, reservationStatuses, type ReservationView } from "./reservation";
+import type { ProductView } from "../models/inventory";
+import { MAX_LINES_PER_HOLD, reservationLineSchema, reservationStatuses, type ReservationView } from "../models/reservation";
 
 // The JSON API's shapes. The request schemas here are the ones the routes
 // validate with, and the OpenAPI document is generated from them (and from

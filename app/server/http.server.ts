@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import serveStatic from "serve-static";
-import { clientOf, type Client } from "./client.server";
+import { clientOf, type Client } from "../http/client.server";
 import type { AppContext } from "./context.server";
-import { logRequests } from "./log.server";
+import { logRequests } from "../infra/log.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
 import { securityHeaders } from "./security-headers.server";

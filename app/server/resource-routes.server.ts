@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { Router, type Request as ExpressRequest } from "express";
-import type { Client } from "./client.server";
+import type { Client } from "../http/client.server";
 import { discardRest, MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
 
 // Remix's request pipeline costs more CPU than everything else in a small

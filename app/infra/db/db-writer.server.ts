@@ -16,7 +16,7 @@ export type WriterThread = {
   crashed: Promise<WriterStoppedError>;
 };
 
-// Beside this module in source (app/utils/) and beside the bundles in a
+// Beside this module in source (app/infra/db/) and beside the bundles in a
 // build (build/): the same relative path either way. Held in a variable so
 // that Vite leaves it alone instead of treating it as an asset.
 const workerFile = "./db-writer.worker.js";

@@ -1,9 +1,9 @@
-import type { Clock } from "~/utils/clock.server";
-import type { Database } from "~/utils/db.server";
-import { lastEventId, readEventsAfter, type HoldfastEvent } from "./events.server";
-import { readStock } from "./inventory.server";
+import type { Clock } from "~/infra/clock.server";
+import type { Database } from "~/infra/db/db.server";
+import { lastEventId, readEventsAfter, type HoldfastEvent } from "../models/events.server";
+import { readStock } from "../models/inventory.server";
 import type { LiveReservationMessage, LiveStockMessage } from "./live";
-import type { ReservationStatus } from "./reservation";
+import type { ReservationStatus } from "../models/reservation";
 
 // The live side of the outbox (DESIGN.md, "Events"): one hub per process
 // tails the events table — one query per tick for the whole process, never

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { finished } from "node:stream/promises";
-import type { Client } from "./client.server";
+import type { Client } from "../http/client.server";
 
 // node:http on one side, the Fetch Request and Response that Remix and the
 // API's routes speak on the other.

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { version } from "../../package.json";
-import type { Database } from "./db.server";
+import type { Database } from "../infra/db/db.server";
 
 // What operators and schedulers call: the cron sweep and the health check.
 
