@@ -3,10 +3,10 @@
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { startApp } from "./app/server/app.server";
 import { EnvError, parseEnv } from "./app/infra/env.server";
-import { createHttpHandler } from "./app/server/http.server";
 import { createLog } from "./app/infra/log.server";
+import { startApp } from "./app/server/app.server";
+import { createHttpHandler } from "./app/server/http.server";
 
 // Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
 // kills it; finish a little earlier, on our own terms.

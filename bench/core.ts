@@ -4,11 +4,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { migrateDatabase } from "../db/migrate";
-import { seedIfEmpty } from "../db/seed";
+import { createDatabase, type Database } from "../app/infra/db/db.server";
 import { holdPolicy } from "../app/models/reservation";
 import { clientKeys, reserve } from "../app/models/reservation.server";
-import { createDatabase, type Database } from "../app/infra/db/db.server";
+import { migrateDatabase } from "../db/migrate";
+import { seedIfEmpty } from "../db/seed";
 
 const requester = clientKeys({ sessionHash: null, address: "127.0.0.1" });
 
@@ -46,21 +46,26 @@ async function fresh() {
   await migrateDatabase(database);
   await seedIfEmpty(database, Date.now());
   await database.write([
-    { sql: "UPDATE inventory SET total = 1000000, sold = 0 WHERE product_id = 'aurora-headphones' AND warehouse_id = 'blr-01'", args: {} },
+    {
+      sql: "UPDATE inventory SET total = 1000000, sold = 0 WHERE product_id = 'aurora-headphones' AND warehouse_id = 'blr-01'",
+      args: {},
+    },
     { sql: "UPDATE inventory SET total = total + 1000000", args: {} },
   ]);
   return { database, dir };
 }
 
-const rows = (await (async () => {
+const rows = await (async () => {
   const { database, dir } = await fresh();
   const result = await database.reader.execute("SELECT product_id, warehouse_id FROM inventory");
   await database.close();
   rmSync(dir, { recursive: true });
   return result.rows.map((r) => ({ productId: String(r.product_id), warehouseId: String(r.warehouse_id) }));
-})());
+})();
 
-console.log(`reserve, in-process, ${HOLDS} holds per run · ${cpus()[0]?.model} × ${cpus().length} · Node ${process.version}`);
+console.log(
+  `reserve, in-process, ${HOLDS} holds per run · ${cpus()[0]?.model} × ${cpus().length} · Node ${process.version}`,
+);
 for (const scenario of ["hot", "spread"] as const) {
   for (const inFlight of [1, 32, 128]) {
     const { database, dir } = await fresh();
@@ -71,6 +76,8 @@ for (const scenario of ["hot", "spread"] as const) {
     const result = await run(database, inFlight, pick);
     await database.close();
     rmSync(dir, { recursive: true });
-    console.log(`${scenario.padEnd(6)} in flight ${String(inFlight).padStart(3)}: ${result.holdsPerSecond} holds/s (${result.ok} held)`);
+    console.log(
+      `${scenario.padEnd(6)} in flight ${String(inFlight).padStart(3)}: ${result.holdsPerSecond} holds/s (${result.ok} held)`,
+    );
   }
 }

@@ -50,9 +50,26 @@ const families: Family[] = [
 ];
 
 const adjectives = [
-  "Aurora", "Monsoon", "Saffron", "Indigo", "Basalt", "Cedar", "Harbor", "Lumen",
-  "Nimbus", "Teak", "Marigold", "Slate", "Juniper", "Coral", "Ember", "Tidal",
-  "Kestrel", "Onyx", "Meadow", "Zenith",
+  "Aurora",
+  "Monsoon",
+  "Saffron",
+  "Indigo",
+  "Basalt",
+  "Cedar",
+  "Harbor",
+  "Lumen",
+  "Nimbus",
+  "Teak",
+  "Marigold",
+  "Slate",
+  "Juniper",
+  "Coral",
+  "Ember",
+  "Tidal",
+  "Kestrel",
+  "Onyx",
+  "Meadow",
+  "Zenith",
 ];
 
 const finishes = ["in Charcoal", "in Sand", "in Forest", "in Ivory"];

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { drizzle } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { Database } from "../app/infra/db/db.server";
 
@@ -9,5 +10,5 @@ export async function migrateDatabase(database: Database, migrationsFolder = pat
     // WAL lets readers run beside the writer; the mode is stored in the file.
     await database.reader.execute("PRAGMA journal_mode = WAL");
   }
-  await migrate(database.db, { migrationsFolder });
+  await migrate(drizzle(database.reader), { migrationsFolder });
 }

@@ -1,12 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  check,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-} from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { reservationStatuses } from "../app/models/reservation";
 
 // Times are integer milliseconds since the epoch (UTC): guards compare them
@@ -86,10 +79,7 @@ export const reservations = sqliteTable(
     extensionCount: integer("extension_count").notNull().default(0),
   },
   (t) => [
-    check(
-      "reservations_status_known",
-      sql`${t.status} IN ('pending', 'confirmed', 'released', 'expired')`,
-    ),
+    check("reservations_status_known", sql`${t.status} IN ('pending', 'confirmed', 'released', 'expired')`),
     check("reservations_expiry_after_creation", sql`${t.expiresAt} > ${t.createdAt}`),
     check("reservations_extensions_non_negative", sql`${t.extensionCount} >= 0`),
     // Only pending holds are ever looked up by expiry (the sweep, and the
@@ -140,10 +130,7 @@ export const events = sqliteTable(
     payload: text("payload", { mode: "json" }).notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [
-    index("events_reservation").on(t.reservationId),
-    index("events_created_at").on(t.createdAt),
-  ],
+  (t) => [index("events_reservation").on(t.reservationId), index("events_created_at").on(t.createdAt)],
 );
 export type EventRow = typeof events.$inferSelect;
 
@@ -161,9 +148,6 @@ export const idempotencyKeys = sqliteTable(
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
   },
-  (t) => [
-    primaryKey({ columns: [t.scope, t.key] }),
-    index("idempotency_keys_created_at").on(t.createdAt),
-  ],
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_created_at").on(t.createdAt)],
 );
 export type IdempotencyKey = typeof idempotencyKeys.$inferSelect;

@@ -6,7 +6,11 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: { server: "server.ts", sweep: "scripts/sweep.ts", "db-writer.worker": "app/infra/db/db-writer.worker.js" },
+  entryPoints: {
+    server: "server.ts",
+    sweep: "scripts/sweep.ts",
+    "db-writer.worker": "app/infra/db/db-writer.worker.js",
+  },
   outdir: process.env.HOLDFAST_BUILD_DIR ?? "build",
   bundle: true,
   platform: "node",

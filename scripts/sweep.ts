@@ -12,8 +12,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createDatabase } from "../app/infra/db/db.server";
 import { EnvError, parseSweepTarget, type SweepTarget } from "../app/infra/env.server";
-import { sweep, type SweepResult } from "../app/models/maintenance.server";
 import { createLog } from "../app/infra/log.server";
+import { sweep, type SweepResult } from "../app/models/maintenance.server";
 
 const HTTP_TIMEOUT_MS = 30_000;
 

@@ -1,4 +1,5 @@
-// `npm test`: everything CI runs, in order — typecheck, production build,
+// `npm test`: everything CI runs, in order — lint (Prettier, ESLint and the
+// layer rule), typecheck, production build,
 // Vitest (unit and integration, including real HTTP against the built
 // server), then Playwright against the same build. Ends with one line,
 // "N passed, N failed", counted over every test that ran.
@@ -24,6 +25,7 @@ function step(label, command, args) {
   else failed += 1;
 }
 
+step("lint", "npm", ["run", "lint"]);
 step("typecheck", "npx", ["tsc"]);
 step("build", "npm", ["run", "build"]);
 

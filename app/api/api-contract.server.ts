@@ -1,7 +1,12 @@
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { ProductView } from "../models/inventory";
-import { MAX_LINES_PER_HOLD, reservationLineSchema, reservationStatuses, type ReservationView } from "../models/reservation";
+import {
+  MAX_LINES_PER_HOLD,
+  reservationLineSchema,
+  reservationStatuses,
+  type ReservationView,
+} from "../models/reservation";
 
 // The JSON API's shapes. The request schemas here are the ones the routes
 // validate with, and the OpenAPI document is generated from them (and from
@@ -109,7 +114,8 @@ export const createdReservation = z
   .object({
     reservation,
     holdToken: z.string().openapi({
-      description: "Sent once. Send it back as `Authorization: Bearer <holdToken>` to read, confirm, release or extend.",
+      description:
+        "Sent once. Send it back as `Authorization: Bearer <holdToken>` to read, confirm, release or extend.",
     }),
   })
   .openapi("CreatedReservation");

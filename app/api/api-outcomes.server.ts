@@ -1,8 +1,8 @@
+import type { AppLoadContext } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
 import type { ChangeOutcome, ClientLimit, ReserveOutcome } from "~/models/reservation.server";
-import type { AppLoadContext } from "@remix-run/node";
-import { apiError, apiJson } from "./api.server";
 import { takeWrite } from "../http/rate-limit.server";
+import { apiError, apiJson } from "./api.server";
 
 // Domain outcomes as HTTP answers: the statuses DESIGN.md lists.
 

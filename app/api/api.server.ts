@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Holder } from "~/models/reservation.server";
 import { hashSecret } from "~/models/reservation.server";
-import { unavailableBecause } from "../infra/db/db.server";
 import { sessionHolder } from "../http/session.server";
+import { unavailableBecause } from "../infra/db/db.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.
@@ -94,7 +94,10 @@ export async function apiHolder(request: Request, sessionSecret: string): Promis
 
 // Runs an API handler so that nothing unexpected reaches the caller as a
 // stack trace: it is logged, and the caller gets a plain 500 envelope.
-export async function guarded(log: (message: string, fields?: Record<string, string>) => void, handler: () => Promise<Response>) {
+export async function guarded(
+  log: (message: string, fields?: Record<string, string>) => void,
+  handler: () => Promise<Response>,
+) {
   try {
     return await handler();
   } catch (error) {
@@ -107,11 +110,20 @@ export async function guarded(log: (message: string, fields?: Record<string, str
       });
     }
     if (unavailable === "writer_stopped") {
-      return apiError(503, "service_unavailable", "This server is restarting; nothing was changed. Try again shortly.", {
-        headers: { "Retry-After": "5" },
-      });
+      return apiError(
+        503,
+        "service_unavailable",
+        "This server is restarting; nothing was changed. Try again shortly.",
+        {
+          headers: { "Retry-After": "5" },
+        },
+      );
     }
     log("api error", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    return apiError(500, "internal_error", "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.");
+    return apiError(
+      500,
+      "internal_error",
+      "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.",
+    );
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
+import { idempotencyKeyHeader } from "~/api/api-contract.server";
 import { abandonIdempotent, beginIdempotent, completeIdempotent, findFinished } from "~/models/idempotency.server";
 import type { Clock } from "../infra/clock.server";
 import type { Database } from "../infra/db/db.server";
-import { idempotencyKeyHeader } from "~/api/api-contract.server";
 import { apiError, describeIssues } from "./api.server";
 
 // An answer is stored for replay only when it says something about a real
@@ -52,7 +52,9 @@ export async function idempotent({
     return apiError(400, "validation_error", `Idempotency-Key ${describeIssues(parsed.error).replace(/^body: /, "")}`);
   }
   const key = parsed.data;
-  const requestHash = createHash("sha256").update(`${request.method} ${new URL(request.url).pathname}\n${body}`).digest("hex");
+  const requestHash = createHash("sha256")
+    .update(`${request.method} ${new URL(request.url).pathname}\n${body}`)
+    .digest("hex");
   const start =
     (await findFinished({ database, scope, key, requestHash, now: clock() })) ??
     admit() ??
@@ -71,9 +73,14 @@ export async function idempotent({
     case "conflict":
       return apiError(409, "idempotency_conflict", "This Idempotency-Key was already used with a different request");
     case "in_progress":
-      return apiError(425, "idempotency_in_progress", "The first request with this Idempotency-Key is still running; retry shortly", {
-        headers: { "Retry-After": "1" },
-      });
+      return apiError(
+        425,
+        "idempotency_in_progress",
+        "The first request with this Idempotency-Key is still running; retry shortly",
+        {
+          headers: { "Retry-After": "1" },
+        },
+      );
     case "proceed":
       break;
   }

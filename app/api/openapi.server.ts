@@ -83,7 +83,9 @@ function build() {
       request: {
         params: reservationId,
         ...(idempotent ? { headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }) } : {}),
-        ...(method === "post" ? { body: { content: { "application/json": { schema: emptyRequest } }, required: false } } : {}),
+        ...(method === "post"
+          ? { body: { content: { "application/json": { schema: emptyRequest } }, required: false } }
+          : {}),
       },
       responses: {
         200: json(z.object({ reservation }), "The reservation"),

@@ -1,7 +1,5 @@
 export function formatPrice(cents: number, currency: string): string {
-  return new Intl.NumberFormat("en-IN", { style: "currency", currency, maximumFractionDigits: 0 }).format(
-    cents / 100,
-  );
+  return new Intl.NumberFormat("en-IN", { style: "currency", currency, maximumFractionDigits: 0 }).format(cents / 100);
 }
 
 // A hold's length as a shopper reads it: "10 minutes", "1 min 40 s", "30 seconds".

@@ -1,8 +1,8 @@
 import { Link } from "@remix-run/react";
-import type { ProductView } from "~/models/inventory";
 import { formatPrice } from "~/components/format";
-import type { LiveStock } from "~/live/live-updates";
 import { FEW_LEFT, stockLabel, totalAvailable, withLiveStock } from "~/components/stock";
+import type { LiveStock } from "~/live/live-updates";
+import type { ProductView } from "~/models/inventory";
 
 // One product in a grid: the picture, the name, the price and how many are
 // left right now.
@@ -43,7 +43,10 @@ export function StockPill({ available }: { available: number }) {
         ? "bg-warn-50 text-warn-ink border-warn/40"
         : "bg-ok-50 text-ok-ink border-ok/30";
   return (
-    <span data-testid="stock" className={`rounded-full border px-2.5 py-0.5 text-xs font-medium whitespace-nowrap ${tone}`}>
+    <span
+      data-testid="stock"
+      className={`rounded-full border px-2.5 py-0.5 text-xs font-medium whitespace-nowrap ${tone}`}
+    >
       {stockLabel(available)}
     </span>
   );

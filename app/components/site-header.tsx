@@ -35,7 +35,10 @@ export function SiteFooter() {
       <div className="mx-auto flex max-w-6xl flex-col gap-2 px-4 py-8 text-sm text-muted sm:flex-row sm:justify-between sm:px-6">
         <p>Holdfast — your units are held while you pay, and never sold twice.</p>
         <p>
-          Demo shop: payments are simulated. <Link to="/docs" className="underline underline-offset-2 hover:text-ink">Read how it works</Link>
+          Demo shop: payments are simulated.{" "}
+          <Link to="/docs" className="underline underline-offset-2 hover:text-ink">
+            Read how it works
+          </Link>
         </p>
       </div>
     </footer>

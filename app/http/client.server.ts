@@ -1,5 +1,5 @@
-import { isIP } from "node:net";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
 
 // Who sent a request, as far as the server can know it: the address the
@@ -48,5 +48,8 @@ function normaliseAddress(address: string): string {
   const groups = address.includes("::")
     ? [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right]
     : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

@@ -15,7 +15,9 @@ export function noStoreJson(body: unknown, status = 200, headers: Record<string,
 export function hasBearerSecret(request: Request, secret: string): boolean {
   const header = request.headers.get("Authorization") ?? "";
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  const given = createHash("sha256").update(match?.[1] ?? "").digest();
+  const given = createHash("sha256")
+    .update(match?.[1] ?? "")
+    .digest();
   const expected = createHash("sha256").update(secret).digest();
   return match !== null && timingSafeEqual(given, expected);
 }

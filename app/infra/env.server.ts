@@ -38,7 +38,10 @@ const databaseFields = {
     z
       .string()
       .default("file:data/holdfast.db")
-      .refine((u) => u.startsWith("file:") || remoteUrl.test(u), "must start with file:, libsql://, http(s):// or ws(s)://"),
+      .refine(
+        (u) => u.startsWith("file:") || remoteUrl.test(u),
+        "must start with file:, libsql://, http(s):// or ws(s)://",
+      ),
   ),
   DATABASE_AUTH_TOKEN: optionalText,
   DATABASE_SYNC_URL: optionalText.refine(
@@ -140,10 +143,7 @@ function checkDatabase(env: DatabaseSettings) {
 
 // Production refuses to start without its secrets; development makes
 // throwaway ones and says so, so `npm start` works on a fresh clone.
-export function parseEnv(
-  source: Record<string, string | undefined>,
-  log: (message: string) => void = () => {},
-): Env {
+export function parseEnv(source: Record<string, string | undefined>, log: (message: string) => void = () => {}): Env {
   const env = parseWith(envSchema, source);
   checkDatabase(env);
   const missing = secrets.filter((name) => !env[name]);

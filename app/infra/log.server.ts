@@ -25,13 +25,7 @@ function writeStdoutLine(line: string) {
   waiting.push(`${line}\n`);
 }
 
-export function createLog({
-  json,
-  write = writeStdoutLine,
-}: {
-  json: boolean;
-  write?: (line: string) => void;
-}): Log {
+export function createLog({ json, write = writeStdoutLine }: { json: boolean; write?: (line: string) => void }): Log {
   return (message, fields = {}) => {
     const defined = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (json) {

@@ -2,8 +2,8 @@ import type { Clock } from "~/infra/clock.server";
 import type { Database } from "~/infra/db/db.server";
 import { lastEventId, readEventsAfter, type HoldfastEvent } from "../models/events.server";
 import { readStock } from "../models/inventory.server";
-import type { LiveReservationMessage, LiveStockMessage } from "./live";
 import type { ReservationStatus } from "../models/reservation";
+import type { LiveReservationMessage, LiveStockMessage } from "./live";
 
 // The live side of the outbox (DESIGN.md, "Events"): one hub per process
 // tails the events table — one query per tick for the whole process, never
@@ -224,7 +224,8 @@ export async function startLiveHub({
       const subscriber: StockSubscriber = {
         productIds: [...watched],
         stream,
-        needsSnapshot: after === null || missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),
+        needsSnapshot:
+          after === null || missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),
       };
       stockSubscribers.add(subscriber);
       for (const p of subscriber.productIds) addTo(stockByProduct, p, subscriber);

@@ -53,11 +53,7 @@ const statusAfter = {
 // `r`), carrying its lines so the audit trail reads on its own. It runs
 // before the status changes (the guard still matches then), so the status
 // it records is the one the change leads to.
-export function reservationEvents(
-  type: keyof typeof statusAfter,
-  reservations: string,
-  args: SqlArgs,
-): InStatement {
+export function reservationEvents(type: keyof typeof statusAfter, reservations: string, args: SqlArgs): InStatement {
   return {
     sql: `INSERT INTO events (type, reservation_id, payload, created_at)
           SELECT '${type}', r.id,

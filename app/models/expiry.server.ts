@@ -4,8 +4,7 @@ import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.se
 
 // The pending holds past their expiry that a command is allowed to clean up:
 // `scope` narrows them (a WHERE condition over `r`, the reservation).
-const due = (scope: string) =>
-  `r.status = 'pending' AND r.expires_at <= :now AND (${scope})`;
+const due = (scope: string) => `r.status = 'pending' AND r.expires_at <= :now AND (${scope})`;
 
 // Holds that have a line on one of `rows` (a SELECT of product/warehouse
 // pairs): what reserve and the other commands clear before deciding.

@@ -170,13 +170,7 @@ export async function similarProducts({
 }
 
 // The shop window: the first product of each category.
-export async function featuredProducts({
-  database,
-  now,
-}: {
-  database: Database;
-  now: number;
-}): Promise<ProductView[]> {
+export async function featuredProducts({ database, now }: { database: Database; now: number }): Promise<ProductView[]> {
   const result = await database.reader.execute(
     `SELECT ${productColumns} FROM products
      WHERE id IN (SELECT min(id) FROM products GROUP BY category)

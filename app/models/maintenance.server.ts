@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import type { Log } from "~/infra/log.server";
 import { expireDue } from "./expiry.server";
 import { KEY_LIFETIME_MS } from "./idempotency.server";
 
@@ -46,5 +47,33 @@ export async function pruneIdempotencyKeys({
     const count = result?.rowsAffected ?? 0;
     pruned += count;
     if (count < batchSize) return pruned;
+  }
+}
+
+// Runs one sweep and logs one line for it, whoever asked: the timer, the
+// cron endpoint or `npm run sweep`.
+export async function sweepAndLog({
+  database,
+  now,
+  log,
+  trigger,
+}: {
+  database: Database;
+  now: number;
+  log: Log;
+  trigger: "timer" | "http" | "command";
+}): Promise<SweepResult> {
+  const started = performance.now();
+  try {
+    const result = await sweep({ database, now });
+    log("sweep", { trigger, ...result, ms: Math.round(performance.now() - started) });
+    return result;
+  } catch (error) {
+    log("sweep failed", {
+      level: "error",
+      trigger,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
   }
 }

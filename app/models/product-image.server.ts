@@ -14,12 +14,9 @@ const drawings: Record<string, string> = {
     '<path d="M130 250v-50a70 70 0 0 1 140 0v50" /><rect x="112" y="240" width="40" height="70" rx="14" /><rect x="248" y="240" width="40" height="70" rx="14" />',
   Kitchen:
     '<path d="M120 200h150v70a40 40 0 0 1-40 40h-70a40 40 0 0 1-40-40z" /><path d="M270 220h30a20 20 0 0 1 0 40h-30" /><path d="M160 170c0-20 15-20 15-40M200 170c0-20 15-20 15-40" />',
-  Desk:
-    '<path d="M140 310h120" /><path d="M200 310v-90l50-60" /><path d="M225 140l50 20-30 45z" />',
-  Outdoor:
-    '<path d="M90 300l80-130 40 60 30-40 70 110z" /><circle cx="270" cy="140" r="22" />',
-  Home:
-    '<path d="M110 210l90-70 90 70" /><path d="M130 200v100h140v-100" /><rect x="180" y="240" width="40" height="60" rx="6" />',
+  Desk: '<path d="M140 310h120" /><path d="M200 310v-90l50-60" /><path d="M225 140l50 20-30 45z" />',
+  Outdoor: '<path d="M90 300l80-130 40 60 30-40 70 110z" /><circle cx="270" cy="140" r="22" />',
+  Home: '<path d="M110 210l90-70 90 70" /><path d="M130 200v100h140v-100" /><rect x="180" y="240" width="40" height="60" rx="6" />',
 };
 
 const escapeXml = (s: string) =>

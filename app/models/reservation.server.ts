@@ -44,7 +44,6 @@ export function clientKeys({ sessionHash, address }: { sessionHash: string | nul
   return { clientKey: sessionHash ? hashSecret(`session:${sessionHash}`) : addressKey, addressKey };
 }
 
-
 export type ReserveOutcome =
   | { ok: true; reservation: ReservationView; holdToken: string }
   | { ok: false; code: "not_found"; missing: ReservationLine[] }
@@ -54,7 +53,11 @@ export type ReserveOutcome =
 export type ChangeOutcome =
   | { ok: true; reservation: ReservationView }
   | { ok: false; code: "not_found" }
-  | { ok: false; code: "reservation_expired" | "invalid_state" | "extension_limit_reached"; reservation: ReservationView };
+  | {
+      ok: false;
+      code: "reservation_expired" | "invalid_state" | "extension_limit_reached";
+      reservation: ReservationView;
+    };
 
 // Several lines for the same row are one line: the guard compares each row's
 // free units with everything this hold asks of it.
@@ -242,11 +245,7 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
     ...cleanup,
     { sql: settleUnits(kind), args },
     stockChangedEvents(reservationRows, isLiveHold, args),
-    reservationEvents(
-      kind === "confirm" ? "reservation_confirmed" : "reservation_released",
-      liveHold,
-      args,
-    ),
+    reservationEvents(kind === "confirm" ? "reservation_confirmed" : "reservation_released", liveHold, args),
     { sql: `UPDATE reservations SET status = '${status}', updated_at = :now WHERE ${liveHold}`, args },
     { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args },
   ];

@@ -21,11 +21,7 @@ export const MAX_LINES_PER_HOLD = 20;
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 export const MAX_QUANTITY_PER_LINE = 100;
 
-const idSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(ID_PATTERN, "must be an id: letters, digits, '-' and '_'");
+const idSchema = z.string().min(1).max(100).regex(ID_PATTERN, "must be an id: letters, digits, '-' and '_'");
 
 // Reservation ids are UUIDs; anything else cannot name one.
 export const RESERVATION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

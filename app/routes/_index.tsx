@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { ProductCard } from "~/components/product-card";
-import { featuredProducts } from "~/models/inventory.server";
 import { formatDuration } from "~/components/format";
+import { ProductCard } from "~/components/product-card";
 import { useLiveStock } from "~/live/live-updates";
+import { featuredProducts } from "~/models/inventory.server";
 
 export const meta: MetaFunction = () => [
   { title: "Holdfast — your item, held while you pay" },
@@ -27,7 +27,9 @@ export default function Home() {
     <>
       <section className="grid items-center gap-10 py-6 md:grid-cols-[1.2fr_1fr] md:py-12">
         <div>
-          <p className="text-sm font-semibold tracking-wide text-brand-600 uppercase">Audio · Kitchen · Desk · Outdoor · Home</p>
+          <p className="text-sm font-semibold tracking-wide text-brand-600 uppercase">
+            Audio · Kitchen · Desk · Outdoor · Home
+          </p>
           <h1 className="mt-3 text-4xl font-bold tracking-tight text-balance text-brand-900 sm:text-5xl">
             Your item, held while you pay.
           </h1>
@@ -48,7 +50,10 @@ export default function Home() {
           {[
             ["Reserve", `Pick a warehouse and a quantity. The units are held for you for ${hold}.`],
             ["Pay at your pace", "A countdown shows how long you have; ask for more time if you need it."],
-            ["It's yours", "Pay and the sale is final. Cancel, or let the time run out, and the units go back on sale."],
+            [
+              "It's yours",
+              "Pay and the sale is final. Cancel, or let the time run out, and the units go back on sale.",
+            ],
           ].map(([title, text], i) => (
             <li key={title} className="flex gap-4">
               <span

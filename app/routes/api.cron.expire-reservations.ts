@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { hasBearerSecret, noStoreJson } from "~/http/ops.server";
-import { sweepAndLog } from "~/server/sweeper.server";
+import { sweepAndLog } from "~/models/maintenance.server";
 
 // For any external scheduler, and for `npm run sweep` when the embedded
 // database lives on the app machine's volume. GET and POST both sweep:
@@ -8,11 +8,9 @@ import { sweepAndLog } from "~/server/sweeper.server";
 async function expireReservations({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   const { database, clock, env, log } = context.app;
   if (!hasBearerSecret(request, env.CRON_SECRET)) {
-    return noStoreJson(
-      { error: { code: "unauthorized", message: "Send Authorization: Bearer <CRON_SECRET>." } },
-      401,
-      { "WWW-Authenticate": "Bearer" },
-    );
+    return noStoreJson({ error: { code: "unauthorized", message: "Send Authorization: Bearer <CRON_SECRET>." } }, 401, {
+      "WWW-Authenticate": "Bearer",
+    });
   }
   try {
     const { expired } = await sweepAndLog({ database, now: clock(), log, trigger: "http" });

@@ -1,5 +1,5 @@
-import { openApiDocument } from "~/api/openapi.server";
 import { apiJson, methodNotAllowed } from "~/api/api.server";
+import { openApiDocument } from "~/api/openapi.server";
 
 export const loader = () => apiJson(openApiDocument());
 

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { toApiProduct } from "~/api/api-contract.server";
-import { getProduct } from "~/models/inventory.server";
 import { apiJson, guarded, methodNotAllowed, notFound } from "~/api/api.server";
+import { getProduct } from "~/models/inventory.server";
 
 export function loader({ params, context }: LoaderFunctionArgs) {
   const { database, clock, log } = context.app;

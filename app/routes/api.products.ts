@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listProductsQuery, toApiProduct } from "~/api/api-contract.server";
-import { listProducts } from "~/models/inventory.server";
 import { apiJson, guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { listProducts } from "~/models/inventory.server";
 
 export function loader({ request, context }: LoaderFunctionArgs) {
   const { database, clock, log } = context.app;

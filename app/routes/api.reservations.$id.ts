@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
-import { getReservation } from "~/models/reservation.server";
 import { apiHolder, apiJson, guarded, methodNotAllowed, notFound } from "~/api/api.server";
+import { getReservation } from "~/models/reservation.server";
 
 // The holder's reservation, expiry applied; anyone else gets 404.
 export function loader({ request, params, context }: LoaderFunctionArgs) {

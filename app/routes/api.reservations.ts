@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { reserveRequestLines } from "~/api/api-contract.server";
-import { clientKeys, reserve } from "~/models/reservation.server";
-import { apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
 import { admitWrite, reserveResponse } from "~/api/api-outcomes.server";
+import { apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
 import { idempotent, withoutHoldToken } from "~/api/idempotent-response.server";
+import { clientKeys, reserve } from "~/models/reservation.server";
 
 // POST /api/reservations: hold one line, or several all-or-nothing.
 export function action({ request, context }: ActionFunctionArgs) {

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { listWarehouses } from "~/models/inventory.server";
 import { apiJson, guarded, methodNotAllowed } from "~/api/api.server";
+import { listWarehouses } from "~/models/inventory.server";
 
 export function loader({ context }: LoaderFunctionArgs) {
   const { database, log } = context.app;

@@ -20,7 +20,10 @@ export default function Docs() {
           <ul className="mt-3 space-y-2 border-l border-line text-sm">
             {headings.map((h) => (
               <li key={h.id}>
-                <a href={`#${h.id}`} className="-ml-px block border-l border-transparent pl-3 text-muted hover:border-brand-500 hover:text-ink">
+                <a
+                  href={`#${h.id}`}
+                  className="-ml-px block border-l border-transparent pl-3 text-muted hover:border-brand-500 hover:text-ink"
+                >
                   {h.text}
                 </a>
               </li>

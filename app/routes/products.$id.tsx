@@ -3,17 +3,24 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useId, useState } from "react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { formatDuration, formatPrice } from "~/components/format";
 import { ProductCard } from "~/components/product-card";
+import {
+  bestWarehouse,
+  FEW_LEFT,
+  shopLimitMessage,
+  shortageMessage,
+  totalAvailable,
+  withLiveStock,
+} from "~/components/stock";
+import { takeWrite } from "~/http/rate-limit.server";
+import { ensureSessionHolder } from "~/http/session.server";
+import { unavailableBecause } from "~/infra/db/db.server";
+import { useLiveStock } from "~/live/live-updates";
 import type { StockLevel } from "~/models/inventory";
 import { getProduct, similarProducts } from "~/models/inventory.server";
 import { ID_PATTERN, MAX_QUANTITY_PER_LINE } from "~/models/reservation";
 import { clientKeys, reserve } from "~/models/reservation.server";
-import { formatDuration, formatPrice } from "~/components/format";
-import { useLiveStock } from "~/live/live-updates";
-import { unavailableBecause } from "~/infra/db/db.server";
-import { takeWrite } from "~/http/rate-limit.server";
-import { ensureSessionHolder } from "~/http/session.server";
-import { bestWarehouse, FEW_LEFT, shopLimitMessage, shortageMessage, totalAvailable, withLiveStock } from "~/components/stock";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.product.name} · Holdfast` : "Not found · Holdfast" },
@@ -96,13 +103,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   if (outcome.ok) return redirect(`/reservations/${outcome.reservation.id}`, { headers });
   if (outcome.code === "not_found") {
-    return data<ReserveFailure>({ formError: "That warehouse doesn't stock this product.", attempt }, { status: 400, headers });
+    return data<ReserveFailure>(
+      { formError: "That warehouse doesn't stock this product.", attempt },
+      { status: 400, headers },
+    );
   }
   if (outcome.code === "client_limit_reached") {
-    return data<ReserveFailure>(
-      { formError: shopLimitMessage(outcome.limit), attempt },
-      { status: 409, headers },
-    );
+    return data<ReserveFailure>({ formError: shopLimitMessage(outcome.limit), attempt }, { status: 409, headers });
   }
   // A lost race is an answer, not an error: say what is left and where.
   const [line] = outcome.short;
@@ -115,10 +122,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 export default function ProductPage() {
   const { product, similar, liveFrom, holdFor, maxPerLine } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
-  const live = useLiveStock(
-    [product.id, ...similar.map((p) => p.id)],
-    liveFrom,
-  );
+  const live = useLiveStock([product.id, ...similar.map((p) => p.id)], liveFrom);
   // the loader runs again after every attempt, so its stock is fresh
   const stock = withLiveStock(product.stock, live);
   const available = totalAvailable(stock);
@@ -218,7 +222,10 @@ function ReserveForm({
             );
             if (available <= 0) {
               return (
-                <li key={s.warehouseId} className="flex min-h-11 items-center justify-between gap-3 rounded-lg border border-line px-4 py-2.5 text-muted">
+                <li
+                  key={s.warehouseId}
+                  className="flex min-h-11 items-center justify-between gap-3 rounded-lg border border-line px-4 py-2.5 text-muted"
+                >
                   <span className="font-medium">{s.warehouseName}</span>
                   {count}
                 </li>
@@ -257,7 +264,11 @@ function ReserveForm({
       </fieldset>
 
       {failure?.formError ? (
-        <p id={ids.error} role="alert" className="mt-5 rounded-lg border border-danger/30 bg-danger-50 px-4 py-3 text-sm font-medium text-danger-ink">
+        <p
+          id={ids.error}
+          role="alert"
+          className="mt-5 rounded-lg border border-danger/30 bg-danger-50 px-4 py-3 text-sm font-medium text-danger-ink"
+        >
           {failure.formError}
         </p>
       ) : null}

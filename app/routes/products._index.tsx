@@ -3,15 +3,20 @@ import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import { ProductCard } from "~/components/product-card";
+import { useLiveStock } from "~/live/live-updates";
 import type { ProductView } from "~/models/inventory";
 import { listProducts } from "~/models/inventory.server";
-import { useLiveStock } from "~/live/live-updates";
 
 export const meta: MetaFunction = () => [{ title: "Shop · Holdfast" }];
 
 const PAGE_SIZE = 21;
 
-const query = z.object({ after: z.string().regex(/^[a-z0-9-]{1,100}$/).nullable() });
+const query = z.object({
+  after: z
+    .string()
+    .regex(/^[a-z0-9-]{1,100}$/)
+    .nullable(),
+});
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { database, clock, live } = context.app;
@@ -45,6 +50,9 @@ export default function Products() {
   useEffect(() => {
     const page = more.data;
     if (!page || more.state !== "idle") return;
+    // the fetcher's page arrives from outside React: appending it once, as
+    // it lands, is the synchronisation this effect is for
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setAdded((current) =>
       current.products.some((p) => p.id === page.products[0]?.id)
         ? current
@@ -103,7 +111,7 @@ export default function Products() {
             {loading ? "Loading…" : "Load more"}
           </Link>
         ) : (
-          <p className="text-sm text-muted">That's everything in the shop.</p>
+          <p className="text-sm text-muted">That&rsquo;s everything in the shop.</p>
         )}
       </div>
     </>

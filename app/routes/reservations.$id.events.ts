@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { getReservation } from "~/models/reservation.server";
 import { sessionHolder } from "~/http/session.server";
 import { openLiveStream, resumeFrom } from "~/live/sse.server";
+import { getReservation } from "~/models/reservation.server";
 
 // The holder's reservation, live: a message whenever its status or expiry
 // changes, from any tab, the API or a sweep. Anyone else gets 404.

@@ -4,13 +4,18 @@ import { useEffect } from "react";
 import { z } from "zod";
 import { formatClock, useCountdown } from "~/components/countdown";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { paymentReference, RESERVATION_ID_PATTERN, type ReservationStatus, type ReservationView } from "~/models/reservation";
-import { confirm, extend, getReservation, release } from "~/models/reservation.server";
 import { formatDuration, formatPrice } from "~/components/format";
-import { useLiveReservation } from "~/live/live-updates";
-import { unavailableBecause } from "~/infra/db/db.server";
 import { takeWrite } from "~/http/rate-limit.server";
 import { sessionHolder } from "~/http/session.server";
+import { unavailableBecause } from "~/infra/db/db.server";
+import { useLiveReservation } from "~/live/live-updates";
+import {
+  paymentReference,
+  RESERVATION_ID_PATTERN,
+  type ReservationStatus,
+  type ReservationView,
+} from "~/models/reservation";
+import { confirm, extend, getReservation, release } from "~/models/reservation.server";
 
 export const meta: MetaFunction = () => [{ title: "Checkout · Holdfast" }, { name: "robots", content: "noindex" }];
 
@@ -63,7 +68,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   } catch (error) {
     if (!unavailableBecause(error)) throw error;
     return data(
-      { message: "That didn't go through: the shop can't save changes for a moment. Nothing changed; please try again shortly." },
+      {
+        message:
+          "That didn't go through: the shop can't save changes for a moment. Nothing changed; please try again shortly.",
+      },
       { status: 503, headers: { "Retry-After": "30" } },
     );
   }
@@ -98,7 +106,10 @@ export default function Checkout() {
         <Settled reservation={reservation} status={status} />
       )}
       {refusal ? (
-        <p role="alert" className="mt-6 rounded-lg border border-danger/30 bg-danger-50 px-4 py-3 text-sm font-medium text-danger-ink">
+        <p
+          role="alert"
+          className="mt-6 rounded-lg border border-danger/30 bg-danger-50 px-4 py-3 text-sm font-medium text-danger-ink"
+        >
           {refusal.message}
         </p>
       ) : null}
@@ -129,20 +140,33 @@ function Pending({ reservation, left, holdFor }: { reservation: ReservationView;
   return (
     <>
       <h1 className="text-3xl font-bold tracking-tight">Checkout</h1>
-      <p className="mt-2 text-muted">These units are held for you and nobody else can take them until the timer runs out.</p>
+      <p className="mt-2 text-muted">
+        These units are held for you and nobody else can take them until the timer runs out.
+      </p>
       <section
         aria-label="Time left"
         className={`mt-6 flex flex-col gap-4 rounded-card border p-5 shadow-card transition-colors sm:flex-row sm:items-center sm:justify-between sm:p-6 ${toneClasses}`}
       >
         <div>
           <p className="text-sm font-medium">{tone === "calm" ? "Held for you for" : "Hurry — your hold ends in"}</p>
-          <p role="timer" aria-label="Time left to pay" data-testid="countdown" className="font-mono text-5xl font-semibold tabular-nums">
+          <p
+            role="timer"
+            aria-label="Time left to pay"
+            data-testid="countdown"
+            className="font-mono text-5xl font-semibold tabular-nums"
+          >
             {formatClock(left)}
           </p>
         </div>
         {reservation.extensionsLeft > 0 ? (
           <Form method="post">
-            <button type="submit" name="intent" value="extend" className="btn btn-secondary w-full sm:w-auto" disabled={busy !== null}>
+            <button
+              type="submit"
+              name="intent"
+              value="extend"
+              className="btn btn-secondary w-full sm:w-auto"
+              disabled={busy !== null}
+            >
               {busy === "extend" ? "Adding time…" : "Need more time?"}
             </button>
             <p className="mt-1.5 text-xs sm:text-right">
@@ -153,17 +177,31 @@ function Pending({ reservation, left, holdFor }: { reservation: ReservationView;
       </section>
       <div className="mt-6 flex flex-col gap-3 sm:flex-row-reverse sm:justify-start">
         <Form method="post" className="sm:flex-1">
-          <button type="submit" name="intent" value="pay" className="btn btn-primary w-full text-base" disabled={busy !== null}>
+          <button
+            type="submit"
+            name="intent"
+            value="pay"
+            className="btn btn-primary w-full text-base"
+            disabled={busy !== null}
+          >
             {busy === "pay" ? "Paying…" : `Pay ${total(reservation)} now`}
           </button>
         </Form>
         <Form method="post">
-          <button type="submit" name="intent" value="cancel" className="btn btn-secondary w-full" disabled={busy !== null}>
+          <button
+            type="submit"
+            name="intent"
+            value="cancel"
+            className="btn btn-secondary w-full"
+            disabled={busy !== null}
+          >
             {busy === "cancel" ? "Cancelling…" : "Cancel hold"}
           </button>
         </Form>
       </div>
-      <p className="mt-3 text-center text-xs text-muted sm:text-right">A demo: paying confirms the hold, no money moves.</p>
+      <p className="mt-3 text-center text-xs text-muted sm:text-right">
+        A demo: paying confirms the hold, no money moves.
+      </p>
     </>
   );
 }
@@ -189,12 +227,20 @@ const settled = {
   },
 } as const;
 
-function Settled({ reservation, status }: { reservation: ReservationView; status: Exclude<ReservationStatus, "pending"> }) {
+function Settled({
+  reservation,
+  status,
+}: {
+  reservation: ReservationView;
+  status: Exclude<ReservationStatus, "pending">;
+}) {
   const screen = settled[status];
   const first = reservation.items[0];
   return (
     <section className="card p-6 sm:p-8">
-      <span className={`inline-block rounded-full border px-3 py-1 text-xs font-semibold ${screen.tone}`}>{screen.badge}</span>
+      <span className={`inline-block rounded-full border px-3 py-1 text-xs font-semibold ${screen.tone}`}>
+        {screen.badge}
+      </span>
       <h1 className="mt-4 text-3xl font-bold tracking-tight text-balance">{screen.title}</h1>
       <p className="mt-3 text-pretty text-muted">{screen.text}</p>
       <p className="mt-4 text-sm text-muted">
@@ -228,7 +274,13 @@ function Lines({ reservation }: { reservation: ReservationView }) {
       <ul className="divide-y divide-line">
         {reservation.items.map((item) => (
           <li key={`${item.productId}/${item.warehouseId}`} className="flex items-center gap-4 px-5 py-4 sm:px-6">
-            <img src={item.imageUrl} alt="" width={64} height={64} className="size-16 shrink-0 rounded-lg bg-brand-50" />
+            <img
+              src={item.imageUrl}
+              alt=""
+              width={64}
+              height={64}
+              className="size-16 shrink-0 rounded-lg bg-brand-50"
+            />
             <div className="min-w-0 flex-1">
               <Link to={`/products/${item.productId}`} className="font-medium hover:text-brand-700">
                 {item.productName}
@@ -237,7 +289,9 @@ function Lines({ reservation }: { reservation: ReservationView }) {
                 {item.quantity} × {formatPrice(item.priceCents, item.currency)} · from {item.warehouseName}
               </p>
             </div>
-            <p className="font-medium whitespace-nowrap">{formatPrice(item.priceCents * item.quantity, item.currency)}</p>
+            <p className="font-medium whitespace-nowrap">
+              {formatPrice(item.priceCents * item.quantity, item.currency)}
+            </p>
           </li>
         ))}
       </ul>

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { missingProducts } from "~/models/inventory.server";
 import { MAX_WATCHED_PRODUCTS } from "~/live/live";
-import { ID_PATTERN } from "~/models/reservation";
 import { openLiveStream, resumeFrom } from "~/live/sse.server";
+import { missingProducts } from "~/models/inventory.server";
+import { ID_PATTERN } from "~/models/reservation";
 
 const productIds = z
   .string()

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import serveStatic from "serve-static";
 import { clientOf, type Client } from "../http/client.server";
-import type { AppContext } from "./context.server";
 import { logRequests } from "../infra/log.server";
+import type { AppContext } from "./context.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
 import { securityHeaders } from "./security-headers.server";
@@ -44,8 +44,7 @@ const pageTitles: Record<number, string> = {
   503: "Back in a moment",
 };
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 // The refusal page's look: the shop's type and colours, kept inline (with
 // the response's nonce) because the stylesheet's hashed name belongs to the
@@ -117,17 +116,20 @@ export function createHttpHandler({
   const headers = securityHeaders({ dev: viteMiddlewares !== undefined });
   const logRequest = logRequests(log);
   const onError = (error: unknown) =>
-    log("request failed", { level: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    log("request failed", {
+      level: "error",
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   // production mode whatever NODE_ENV is: Remix then never puts an error's
   // message or stack into a response
   const remix = createRequestHandler(build, "production");
   const loadContext = (client: Client, cspNonce: string): AppLoadContext => ({ app: context, client, cspNonce });
 
   const api =
-    typeof build === "function"
-      ? undefined
-      : resourceRoutes({ build, prefix: "/api/", loadContext, onError });
-  const assets = publicDir ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false }) : undefined;
+    typeof build === "function" ? undefined : resourceRoutes({ build, prefix: "/api/", loadContext, onError });
+  const assets = publicDir
+    ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false })
+    : undefined;
   const publicFiles = publicDir ? serveStatic(publicDir, { maxAge: "1h", index: false }) : undefined;
 
   async function page(req: IncomingMessage, res: ServerResponse, client: Client, nonce: string) {
@@ -167,14 +169,25 @@ export function createHttpHandler({
     const toPage = () => {
       page(req, res, client, nonce).catch((error: unknown) => {
         onError(error);
-        void sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
+        void sendRefusal(req, res, {
+          nonce,
+          status: 500,
+          code: "internal_error",
+          message: "Please try again in a moment.",
+        });
       });
     };
     const toApi = () => {
       if (!api || !isApi(req)) return toPage();
       api(req, res, client, (error) => {
         if (error === undefined) toPage();
-        else void sendRefusal(req, res, { nonce, status: 400, code: "validation_error", message: "The path is malformed." });
+        else
+          void sendRefusal(req, res, {
+            nonce,
+            status: 400,
+            code: "validation_error",
+            message: "The path is malformed.",
+          });
       });
     };
     if (viteMiddlewares) {
@@ -205,7 +218,12 @@ export function createHttpHandler({
     else nonce = headers.page(res);
     try {
       if (!req.url?.startsWith("/")) {
-        void sendRefusal(req, res, { nonce, status: 400, code: "bad_request", message: "That is not a path on this site." });
+        void sendRefusal(req, res, {
+          nonce,
+          status: 400,
+          code: "bad_request",
+          message: "That is not a path on this site.",
+        });
         return;
       }
       if (!methods.has(req.method ?? "")) {
@@ -231,7 +249,12 @@ export function createHttpHandler({
       route(req, res, client, nonce);
     } catch (error) {
       onError(error);
-      void sendRefusal(req, res, { nonce, status: 500, code: "internal_error", message: "Please try again in a moment." });
+      void sendRefusal(req, res, {
+        nonce,
+        status: 500,
+        code: "internal_error",
+        message: "Please try again in a moment.",
+      });
     }
   };
 }

@@ -64,7 +64,11 @@ export function resourceRoutes({
           { status: 413, headers: { "Cache-Control": "no-store" } },
         );
       }
-      const result = await handler({ request: toFetchRequest(req, client, { body }), params, context: loadContext(client, "") });
+      const result = await handler({
+        request: toFetchRequest(req, client, { body }),
+        params,
+        context: loadContext(client, ""),
+      });
       response = result instanceof Response ? result : Response.json(result);
     } catch (thrown) {
       if (thrown instanceof Response) {

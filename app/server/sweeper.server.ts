@@ -1,4 +1,4 @@
-import { sweep, type SweepResult } from "~/models/maintenance.server";
+import { sweepAndLog } from "~/models/maintenance.server";
 import type { Clock } from "../infra/clock.server";
 import type { Database } from "../infra/db/db.server";
 import type { Log } from "../infra/log.server";
@@ -7,34 +7,6 @@ export type Sweeper = {
   // resolves once no sweep is running and none will start again
   stop: () => Promise<void>;
 };
-
-// Runs one sweep and logs one line for it, whoever asked: the timer, the
-// cron endpoint or `npm run sweep`.
-export async function sweepAndLog({
-  database,
-  now,
-  log,
-  trigger,
-}: {
-  database: Database;
-  now: number;
-  log: Log;
-  trigger: "timer" | "http" | "command";
-}): Promise<SweepResult> {
-  const started = performance.now();
-  try {
-    const result = await sweep({ database, now });
-    log("sweep", { trigger, ...result, ms: Math.round(performance.now() - started) });
-    return result;
-  } catch (error) {
-    log("sweep failed", {
-      level: "error",
-      trigger,
-      error: error instanceof Error ? error.message : String(error),
-    });
-    throw error;
-  }
-}
 
 // The in-process sweeper: one sweep every `intervalSeconds`, the next
 // scheduled only after the last has finished, so sweeps never pile up

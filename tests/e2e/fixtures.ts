@@ -64,6 +64,8 @@ export const test = base.extend<{ shop: Shop; cspViolations: string[] }, { worke
     { auto: true },
   ],
   workerShop: [
+    // Playwright reads a fixture's dependencies from this pattern: none
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const shop = await startShop();
       await use(shop);
@@ -99,7 +101,10 @@ export async function setStock(db: Client, productId: string, rows: Record<strin
   }
 }
 
-export async function reserveOnPage(page: Page, { warehouse, quantity }: { warehouse?: string; quantity?: number } = {}) {
+export async function reserveOnPage(
+  page: Page,
+  { warehouse, quantity }: { warehouse?: string; quantity?: number } = {},
+) {
   if (warehouse) await page.getByRole("radio", { name: warehouse }).check();
   if (quantity) await page.getByLabel("Quantity").fill(String(quantity));
   await page.getByRole("button", { name: "Reserve" }).click();

@@ -1,6 +1,9 @@
 import { expect, markPage, reserveOnPage, setStock, startShop, test, wasNotReloaded } from "./fixtures";
 
-test("the checkout countdown ticks, and paying in another tab shows here without a reload", async ({ page, context }) => {
+test("the checkout countdown ticks, and paying in another tab shows here without a reload", async ({
+  page,
+  context,
+}) => {
   await page.goto("/products/juniper-notebook");
   await reserveOnPage(page);
   await expect(page).toHaveURL(/\/reservations\//);

@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { createCookieSessionStorage } from "@remix-run/node";
-import { testSecrets } from "./server";
 import { expect } from "vitest";
+import { testSecrets } from "./server";
 
 export type ApiResponse = { status: number; headers: Headers; body: unknown; text: string };
 

@@ -1,10 +1,10 @@
-import { clientKeys } from "~/models/reservation.server";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { migrateDatabase } from "../../db/migrate";
 import { createDatabase, type Database, type DatabaseConfig } from "~/infra/db/db.server";
+import { clientKeys } from "~/models/reservation.server";
+import { migrateDatabase } from "../../db/migrate";
 
 export function scratchDir(): string {
   const root = process.env.HOLDFAST_TEST_DIR ?? tmpdir();

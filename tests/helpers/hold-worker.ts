@@ -2,8 +2,8 @@
 // `count` holds of one unit at once, all at the wall-clock moment `startAt`
 // so that the processes really overlap, and prints how each one ended.
 import { createDatabase } from "~/infra/db/db.server";
-import { reserve } from "~/models/reservation.server";
 import { holdPolicy } from "~/models/reservation";
+import { reserve } from "~/models/reservation.server";
 import { uncapped } from "./database";
 
 const [url, productId, warehouseId, count, startAt] = process.argv.slice(2);
@@ -15,7 +15,8 @@ const outcomes = await Promise.all(
     reserve({
       database,
       items: [{ productId: productId!, warehouseId: warehouseId!, quantity: 1 }],
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: Date.now(),
     }).then(

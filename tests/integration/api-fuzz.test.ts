@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, snapshot } from "../helpers/api";
+import { testDatabaseUrl } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 // Hundreds of generated malformed requests: every one gets a 4xx with the
@@ -31,18 +31,43 @@ const validLine = { productId: "aurora-headphones", warehouseId: "blr-01", quant
 
 // A valid hold with exactly one thing wrong with it.
 const brokenLine = fc.oneof(
-  fc.record({ field: fc.constantFrom("productId", "warehouseId", "quantity"), value: fc.oneof(fc.constant(null), fc.boolean(), fc.array(fc.nat()), fc.object()) }).map(({ field, value }) => ({ ...validLine, [field]: value })),
-  fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 0.01, max: 0.99 }), fc.integer({ min: 101 }), fc.constant(Number.MAX_SAFE_INTEGER + 2)).map((quantity) => ({ ...validLine, quantity })),
-  fc.string({ minLength: 1 }).filter((k) => !["productId", "warehouseId", "quantity", "items", "__proto__"].includes(k)).map((extra) => ({ ...validLine, [extra]: 1 })),
-  fc.constantFrom("productId", "warehouseId", "quantity").map((missing) => Object.fromEntries(Object.entries(validLine).filter(([k]) => k !== missing))),
-  fc.string({ maxLength: 120 }).filter((s) => !/^[A-Za-z0-9_-]{1,100}$/.test(s)).map((productId) => ({ ...validLine, productId })),
+  fc
+    .record({
+      field: fc.constantFrom("productId", "warehouseId", "quantity"),
+      value: fc.oneof(fc.constant(null), fc.boolean(), fc.array(fc.nat()), fc.object()),
+    })
+    .map(({ field, value }) => ({ ...validLine, [field]: value })),
+  fc
+    .oneof(
+      fc.integer({ max: 0 }),
+      fc.double({ min: 0.01, max: 0.99 }),
+      fc.integer({ min: 101 }),
+      fc.constant(Number.MAX_SAFE_INTEGER + 2),
+    )
+    .map((quantity) => ({ ...validLine, quantity })),
+  fc
+    .string({ minLength: 1 })
+    .filter((k) => !["productId", "warehouseId", "quantity", "items", "__proto__"].includes(k))
+    .map((extra) => ({ ...validLine, [extra]: 1 })),
+  fc
+    .constantFrom("productId", "warehouseId", "quantity")
+    .map((missing) => Object.fromEntries(Object.entries(validLine).filter(([k]) => k !== missing))),
+  fc
+    .string({ maxLength: 120 })
+    .filter((s) => !/^[A-Za-z0-9_-]{1,100}$/.test(s))
+    .map((productId) => ({ ...validLine, productId })),
 );
 
 const reserveBody = fc.oneof(
   brokenLine.map((b) => JSON.stringify(b)),
   fc.array(brokenLine, { minLength: 1, maxLength: 4 }).map((items) => JSON.stringify({ items: [validLine, ...items] })),
-  fc.oneof(fc.constant([]), fc.array(fc.jsonValue(), { minLength: 21, maxLength: 25 })).map((items) => JSON.stringify({ items })),
-  fc.jsonValue().filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
+  fc
+    .oneof(fc.constant([]), fc.array(fc.jsonValue(), { minLength: 21, maxLength: 25 }))
+    .map((items) => JSON.stringify({ items })),
+  fc
+    .jsonValue()
+    .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+    .map((v) => JSON.stringify(v)),
   fc.string().filter((s) => {
     try {
       JSON.parse(s);
@@ -56,15 +81,22 @@ const reserveBody = fc.oneof(
 // confirm, release and extend take nothing but an empty body or {}
 const changeBody = fc.oneof(
   fc.dictionary(fc.string({ minLength: 1 }), fc.jsonValue(), { minKeys: 1, maxKeys: 3 }).map((o) => JSON.stringify(o)),
-  fc.jsonValue().filter((v) => typeof v !== "object" || v === null || Array.isArray(v)).map((v) => JSON.stringify(v)),
+  fc
+    .jsonValue()
+    .filter((v) => typeof v !== "object" || v === null || Array.isArray(v))
+    .map((v) => JSON.stringify(v)),
   fc.string({ minLength: 1 }).filter((s) => s.trim() !== "" && s.trim() !== "{}"),
 );
 
 const badQuery = fc.oneof(
-  fc.oneof(fc.string(), fc.integer({ max: 0 }).map(String), fc.integer({ min: 101 }).map(String), fc.constant("1.5"))
+  fc
+    .oneof(fc.string(), fc.integer({ max: 0 }).map(String), fc.integer({ min: 101 }).map(String), fc.constant("1.5"))
     .filter((v) => !/^\s*(100|[1-9][0-9]?)\s*$/.test(v))
     .map((limit) => `limit=${encodeURIComponent(limit)}`),
-  fc.string({ minLength: 1, maxLength: 10 }).filter((k) => k !== "limit" && k !== "cursor").map((k) => `${encodeURIComponent(k)}=1`),
+  fc
+    .string({ minLength: 1, maxLength: 10 })
+    .filter((k) => k !== "limit" && k !== "cursor")
+    .map((k) => `${encodeURIComponent(k)}=1`),
 );
 
 const request = fc.oneof(
@@ -77,7 +109,10 @@ const request = fc.oneof(
       body,
     })),
   },
-  { weight: 2, arbitrary: badQuery.map((query) => ({ method: "GET", path: `/api/products?${query}`, body: undefined })) },
+  {
+    weight: 2,
+    arbitrary: badQuery.map((query) => ({ method: "GET", path: `/api/products?${query}`, body: undefined })),
+  },
 );
 
 describe("malformed requests", () => {

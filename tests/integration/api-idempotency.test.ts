@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { clientKeys, hashSecret } from "~/models/reservation.server";
-import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, sessionCookie, setStock } from "../helpers/api";
+import { testDatabaseUrl } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 let server: RunningServer;
@@ -103,7 +103,9 @@ describe("Idempotency-Key on POST /api/reservations", () => {
   test("a malformed key is 400", async () => {
     const answer = await create("x".repeat(300), line);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ error: { code: "validation_error", message: expect.stringContaining("Idempotency-Key") } });
+    expect(answer.body).toMatchObject({
+      error: { code: "validation_error", message: expect.stringContaining("Idempotency-Key") },
+    });
   });
 });
 
@@ -123,7 +125,10 @@ describe("Idempotency-Key on confirm", () => {
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.headers.get("idempotent-replay")).toBe("true");
-    const plain = await call(base, `/api/reservations/${reservation.id}/confirm`, { method: "POST", headers: bearer(holdToken) });
+    const plain = await call(base, `/api/reservations/${reservation.id}/confirm`, {
+      method: "POST",
+      headers: bearer(holdToken),
+    });
     expect(plain.status).toBe(409);
   });
 });

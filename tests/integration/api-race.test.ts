@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { testDatabaseUrl } from "../helpers/database";
 import { setStock, snapshot } from "../helpers/api";
+import { testDatabaseUrl } from "../helpers/database";
 import { startServer, noClientLimits } from "../helpers/server";
 
 // The 50-on-10 race over real HTTP: exactly the stock is held, everyone else

@@ -6,8 +6,8 @@ import {
   productList,
   reservation as reservationSchema,
 } from "~/api/api-contract.server";
-import { testDatabaseUrl } from "../helpers/database";
 import { bearer, call, expireNow, sessionCookie, setStock } from "../helpers/api";
+import { testDatabaseUrl } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
 // The JSON API over real HTTP against the production build.
@@ -85,7 +85,9 @@ describe("a hold's life over HTTP", () => {
     const path = `/api/reservations/${created.reservation.id}`;
 
     const read = await call(base, path, { headers: auth });
-    expect(reservationSchema.parse((read.body as { reservation: unknown }).reservation).id).toBe(created.reservation.id);
+    expect(reservationSchema.parse((read.body as { reservation: unknown }).reservation).id).toBe(
+      created.reservation.id,
+    );
 
     const extended = await call(base, `${path}/extend`, { method: "POST", headers: auth });
     expect(extended.status).toBe(200);
@@ -98,9 +100,9 @@ describe("a hold's life over HTTP", () => {
     expect(confirmed.body).toMatchObject({ reservation: { status: "confirmed" } });
 
     const stock = await call(base, "/api/products/saffron-notebook");
-    const row = (stock.body as { product: { stock: { warehouseId: string; sold: number; reserved: number }[] } }).product.stock.find(
-      (s) => s.warehouseId === "del-01",
-    );
+    const row = (
+      stock.body as { product: { stock: { warehouseId: string; sold: number; reserved: number }[] } }
+    ).product.stock.find((s) => s.warehouseId === "del-01");
     expect(row).toMatchObject({ sold: 2, reserved: 0 });
 
     const again = await call(base, `${path}/release`, { method: "POST", headers: auth });
@@ -129,7 +131,8 @@ describe("a hold's life over HTTP", () => {
       },
     });
     const after = await call(base, "/api/products/indigo-backpack");
-    for (const s of (after.body as { product: { stock: { reserved: number }[] } }).product.stock) expect(s.reserved).toBe(0);
+    for (const s of (after.body as { product: { stock: { reserved: number }[] } }).product.stock)
+      expect(s.reserved).toBe(0);
   });
 
   test("release returns the units; extending past the limit is 409", async () => {
@@ -146,7 +149,9 @@ describe("a hold's life over HTTP", () => {
     const released = await call(base, `${path}/release`, { method: "POST", headers: auth });
     expect(released.body).toMatchObject({ reservation: { status: "released" } });
     const product = await call(base, "/api/products/basalt-ceramic-vase");
-    expect(JSON.stringify(product.body)).toContain('"warehouseId":"hyd-01","warehouseName":"Hyderabad","total":4,"reserved":0');
+    expect(JSON.stringify(product.body)).toContain(
+      '"warehouseId":"hyd-01","warehouseName":"Hyderabad","total":4,"reserved":0',
+    );
   });
 
   test("only the holder may see or touch a hold: a stranger, no token, another session all get 404", async () => {
@@ -207,7 +212,9 @@ describe("a hold's life over HTTP", () => {
 
     expect(late.status).toBe(410);
     expect(late.body).toMatchObject({ error: { code: "reservation_expired" } });
-    const read = await call(base, `/api/reservations/${created.reservation.id}`, { headers: bearer(created.holdToken) });
+    const read = await call(base, `/api/reservations/${created.reservation.id}`, {
+      headers: bearer(created.holdToken),
+    });
     expect(read.body).toMatchObject({ reservation: { status: "expired" } });
   });
 });
@@ -215,10 +222,25 @@ describe("a hold's life over HTTP", () => {
 describe("bad input", () => {
   const cases: [string, RequestInit, number, string][] = [
     ["malformed JSON", { body: "{nope", headers: { "Content-Type": "application/json" } }, 400, "body"],
-    ["a string quantity", { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: "1" }) }, 400, "quantity"],
-    ["a fractional quantity", { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: 1.5 }) }, 400, "quantity"],
+    [
+      "a string quantity",
+      { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: "1" }) },
+      400,
+      "quantity",
+    ],
+    [
+      "a fractional quantity",
+      { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: 1.5 }) },
+      400,
+      "quantity",
+    ],
     ["a zero quantity", { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: 0 }) }, 400, "quantity"],
-    ["an unknown field", { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: 1, price: 0 }) }, 400, "price"],
+    [
+      "an unknown field",
+      { body: JSON.stringify({ productId: "a", warehouseId: "b", quantity: 1, price: 0 }) },
+      400,
+      "price",
+    ],
     ["an empty cart", { body: JSON.stringify({ items: [] }) }, 400, "items"],
     ["a form post", { body: "productId=a", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, 415, ""],
     ["a body over 64 KB", { body: JSON.stringify({ items: "x".repeat(70_000) }) }, 413, ""],

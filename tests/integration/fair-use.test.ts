@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
+import type { Database } from "~/infra/db/db.server";
 import { holdPolicy, type FairUse } from "~/models/reservation";
 import { clientKeys, release, reserve, type ReserveOutcome } from "~/models/reservation.server";
-import type { Database } from "~/infra/db/db.server";
 import { call, sessionCookie, setStock } from "../helpers/api";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { startServer } from "../helpers/server";
@@ -11,7 +11,12 @@ import { startServer } from "../helpers/server";
 // stock, so holds queued together in one group commit cannot slip past.
 
 const policy = holdPolicy(600);
-const caps = (fairUse: Partial<FairUse>): FairUse => ({ holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, ...fairUse });
+const caps = (fairUse: Partial<FairUse>): FairUse => ({
+  holdsPerClient: 0,
+  unitsPerClient: 0,
+  unitsPerAddress: 0,
+  ...fairUse,
+});
 
 let database: Database | undefined;
 afterEach(async () => {
@@ -21,7 +26,13 @@ afterEach(async () => {
 
 function hold(
   db: Database,
-  { session = null, address = "198.51.100.7", quantity = 1, fairUse, now = 1_000 }: {
+  {
+    session = null,
+    address = "198.51.100.7",
+    quantity = 1,
+    fairUse,
+    now = 1_000,
+  }: {
     session?: string | null;
     address?: string;
     quantity?: number;
@@ -93,7 +104,13 @@ describe("caps inside the write", () => {
     const first = await hold(database, { session: "s", fairUse, now: 1_000 });
     expect((await hold(database, { session: "s", fairUse, now: 2_000 })).ok).toBe(false);
     if (!first.ok) throw new Error("expected the first hold");
-    await release({ database, id: first.reservation.id, holder: { tokenHash: null, sessionHash: "s" }, policy, now: 3_000 });
+    await release({
+      database,
+      id: first.reservation.id,
+      holder: { tokenHash: null, sessionHash: "s" },
+      policy,
+      now: 3_000,
+    });
     const second = await hold(database, { session: "s", fairUse, now: 4_000 });
     expect(second.ok).toBe(true);
     // past its expiry (600 s) the second is dead, swept or not

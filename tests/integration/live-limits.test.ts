@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
-import { sendStreaming } from "~/server/node-fetch.server";
 import { eventStream, type SseChannel } from "~/live/sse.server";
+import { sendStreaming } from "~/server/node-fetch.server";
 import { testDatabaseUrl } from "../helpers/database";
 import { rawRequest } from "../helpers/raw-http";
 import { noClientLimits, startServer } from "../helpers/server";
@@ -26,7 +26,11 @@ async function open(base: string, path: string, headers: Record<string, string> 
 
 describe("stream caps over HTTP", () => {
   test("a client gets MAX_LIVE_STREAMS_PER_CLIENT streams, then 429 with Retry-After; a closed one frees its slot", async () => {
-    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits, MAX_LIVE_STREAMS_PER_CLIENT: "3" });
+    const server = await startServer({
+      DATABASE_URL: testDatabaseUrl(),
+      ...noClientLimits,
+      MAX_LIVE_STREAMS_PER_CLIENT: "3",
+    });
     cleanup.push(() => server.stop());
     const streams = [];
     for (let i = 0; i < 3; i++) streams.push(await open(server.url, "/stock/events?products=aurora-speaker"));
@@ -39,10 +43,16 @@ describe("stream caps over HTTP", () => {
   });
 
   test("a HEAD of a stream gives its slot back at once", async () => {
-    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits, MAX_LIVE_STREAMS_PER_CLIENT: "2" });
+    const server = await startServer({
+      DATABASE_URL: testDatabaseUrl(),
+      ...noClientLimits,
+      MAX_LIVE_STREAMS_PER_CLIENT: "2",
+    });
     cleanup.push(() => server.stop());
     for (let i = 0; i < 5; i++) {
-      expect((await rawRequest(server.url, "/stock/events?products=aurora-speaker", { method: "HEAD" })).status).toBe(200);
+      expect((await rawRequest(server.url, "/stock/events?products=aurora-speaker", { method: "HEAD" })).status).toBe(
+        200,
+      );
     }
     expect((await open(server.url, "/stock/events?products=aurora-speaker")).status).toBe(200);
     expect((await open(server.url, "/stock/events?products=aurora-speaker")).status).toBe(200);
@@ -58,7 +68,9 @@ describe("stream caps over HTTP", () => {
     cleanup.push(() => server.stop());
     const statuses = [];
     for (let i = 0; i < 6; i++) {
-      const stream = await open(server.url, "/stock/events?products=aurora-speaker", { "Fly-Client-IP": `203.0.113.${i}` });
+      const stream = await open(server.url, "/stock/events?products=aurora-speaker", {
+        "Fly-Client-IP": `203.0.113.${i}`,
+      });
       statuses.push(stream.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "vitest";
+import type { Database } from "~/infra/db/db.server";
 import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
-import { startLiveHub, type LiveHub, type LiveStream } from "~/live/live.server";
+import { startLiveHub, type LiveStream } from "~/live/live.server";
+import { eventStream } from "~/live/sse.server";
 import { holdPolicy } from "~/models/reservation";
 import { confirm, hashSecret, reserve } from "~/models/reservation.server";
-import type { Database } from "~/infra/db/db.server";
-import { eventStream } from "~/live/sse.server";
 import { addProduct, freshDatabase, testDatabaseUrl, uncapped } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 
@@ -32,7 +32,10 @@ async function setup(now: { t: number }) {
   await addProduct(database, { id: "kettle", rows: { "blr-01": 9 } });
   // the timer is slowed right down: the tests tick by hand
   const hub = await startLiveHub({ database, clock: () => now.t, intervalMs: 60_000, log: () => {} });
-  cleanup.push(() => database.close(), () => hub.stop());
+  cleanup.push(
+    () => database.close(),
+    () => hub.stop(),
+  );
   return { database, hub };
 }
 
@@ -40,7 +43,8 @@ async function hold(database: Database, now: number, productId = "lamp", quantit
   const outcome = await reserve({
     database,
     items: [{ productId, warehouseId: "blr-01", quantity }],
-    holder: { sessionHash: null }, ...uncapped,
+    holder: { sessionHash: null },
+    ...uncapped,
     policy,
     now,
   });
@@ -126,7 +130,10 @@ describe("the live hub", () => {
     const database = await freshDatabase();
     await addProduct(database, { id: "lamp", rows: { "blr-01": 50 } });
     const hub = await startLiveHub({ database, clock: () => now.t, intervalMs: 60_000, historySize: 4, log: () => {} });
-    cleanup.push(() => database.close(), () => hub.stop());
+    cleanup.push(
+      () => database.close(),
+      () => hub.stop(),
+    );
     const seen = hub.cursor();
     // three holds, six events: more than it remembers
     for (let i = 0; i < 3; i++) await hold(database, now.t);

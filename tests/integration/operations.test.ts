@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { afterEach, describe, expect, test, vi } from "vitest";
+import type { Database } from "~/infra/db/db.server";
+import { createLog } from "~/infra/log.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { loader as health } from "~/routes/api.health";
-import type { Database } from "~/infra/db/db.server";
-import { createLog } from "~/infra/log.server";
 import { startSweeper } from "~/server/sweeper.server";
 import { version } from "../../package.json";
 import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
@@ -34,7 +34,8 @@ async function staleHolds(database: Database, count: number) {
     await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: Date.now() - 3_600_000,
     });
@@ -126,7 +127,7 @@ describe("logs", () => {
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const chosen = await fetch(`${server.url}/no-such-page`, { headers: { "X-Request-Id": "trace-42" } });
     expect(chosen.headers.get("x-request-id")).toBe("trace-42");
-    const hostile = await fetch(`${server.url}/api/health`, { headers: { "X-Request-Id": "a b\"}" } });
+    const hostile = await fetch(`${server.url}/api/health`, { headers: { "X-Request-Id": 'a b"}' } });
     expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 
     await expect.poll(() => logLines(server).filter((l) => l.msg === "request").length).toBe(3);
@@ -169,7 +170,8 @@ describe("the in-process sweeper", () => {
     await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 2 }],
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: 0,
     });
@@ -215,7 +217,10 @@ describe("SIGTERM", () => {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ productId: "lamp", warehouseId: "blr-01", quantity: 1 }),
       }).then(
-        async (response) => ({ status: response.status, body: (await response.json()) as { reservation?: { id: string } } }),
+        async (response) => ({
+          status: response.status,
+          body: (await response.json()) as { reservation?: { id: string } },
+        }),
         () => ({ status: 0, body: {} }), // refused or cut: never accepted
       );
 

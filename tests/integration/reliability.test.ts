@@ -3,8 +3,8 @@ import path from "node:path";
 import { createClient } from "@libsql/client";
 import type { ServerBuild } from "@remix-run/node";
 import { afterEach, describe, expect, test } from "vitest";
-import { startApp, type RunningApp } from "~/server/app.server";
 import { parseEnv } from "~/infra/env.server";
+import { startApp, type RunningApp } from "~/server/app.server";
 import { createHttpHandler } from "~/server/http.server";
 import { call, setStock } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
@@ -67,7 +67,10 @@ describe("kill -9 under load", () => {
               body: JSON.stringify(line),
             });
             if (held.status !== 201) continue;
-            const { reservation, holdToken } = (await held.json()) as { reservation: { id: string }; holdToken: string };
+            const { reservation, holdToken } = (await held.json()) as {
+              reservation: { id: string };
+              holdToken: string;
+            };
             const record = { id: reservation.id, paid: false };
             acknowledged.push(record);
             if ((shopper + i) % 2 === 0) {
@@ -91,7 +94,10 @@ describe("kill -9 under load", () => {
       const restarted = await startServer({ DATABASE_URL: url, ...noClientLimits });
       expect((await call(restarted.url, "/api/health")).status).toBe(200);
       await restarted.stop();
-      const statuses = await statusesOf(url, acknowledged.map((a) => a.id));
+      const statuses = await statusesOf(
+        url,
+        acknowledged.map((a) => a.id),
+      );
       for (const hold of acknowledged) {
         expect(statuses.has(hold.id), hold.id).toBe(true);
         if (hold.paid) expect(statuses.get(hold.id)).toBe("confirmed");
@@ -106,9 +112,20 @@ describe("kill -9 under load", () => {
 // test can reach its database connection: what a real fault would do to it.
 async function inProcessServer({ writerHeapMb }: { writerHeapMb?: number } = {}) {
   const url = testDatabaseUrl();
-  const env = parseEnv({ ...testSecrets, ...noClientLimits, NODE_ENV: "test", DATABASE_URL: url, SWEEP_INTERVAL_SECONDS: "0" });
+  const env = parseEnv({
+    ...testSecrets,
+    ...noClientLimits,
+    NODE_ENV: "test",
+    DATABASE_URL: url,
+    SWEEP_INTERVAL_SECONDS: "0",
+  });
   const fatal: Error[] = [];
-  const running: RunningApp = await startApp({ env, log: () => {}, onFatal: (error) => fatal.push(error), writerHeapMb });
+  const running: RunningApp = await startApp({
+    env,
+    log: () => {},
+    onFatal: (error) => fatal.push(error),
+    writerHeapMb,
+  });
   const buildDir = path.resolve(process.env.HOLDFAST_BUILD_DIR ?? "build");
   const build = (await import(/* @vite-ignore */ path.join(buildDir, "server/index.js"))) as ServerBuild;
   const server: Server = createServer(createHttpHandler({ context: running.context, build }));
@@ -146,7 +163,9 @@ describe("a full disk", () => {
     const burst = await Promise.all(Array.from({ length: 20 }, () => hold(base)));
     expect(new Set(burst.map((a) => a.status))).toEqual(new Set([503]));
     expect(await booksBalance(url)).toEqual({ integrity: "ok", drift: 0 });
-    const acknowledged = answers.filter((a) => a.status === 201).map((a) => (a.body as { reservation: { id: string } }).reservation.id);
+    const acknowledged = answers
+      .filter((a) => a.status === 201)
+      .map((a) => (a.body as { reservation: { id: string } }).reservation.id);
     expect((await statusesOf(url, acknowledged)).size).toBe(acknowledged.length);
 
     await database.write(["PRAGMA max_page_count = 1073741823"]);
@@ -164,7 +183,9 @@ describe("the writer thread dying", () => {
     // as a crash would, while holds are on their way
     const inFlight = Array.from({ length: 20 }, () => hold(base));
     const killer = database
-      .write(["WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i, hex(randomblob(32)) FROM n"])
+      .write([
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i, hex(randomblob(32)) FROM n",
+      ])
       .catch((error: unknown) => error);
     const answers = await Promise.all(inFlight);
     await killer;
@@ -176,7 +197,10 @@ describe("the writer thread dying", () => {
     expect(after.headers.get("retry-after")).not.toBeNull();
     const health = await fetch(`${base}/api/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: "unavailable", database: { reachable: false, error: expect.stringContaining("writer") } });
+    expect(await health.json()).toMatchObject({
+      status: "unavailable",
+      database: { reachable: false, error: expect.stringContaining("writer") },
+    });
     expect(fatal).toHaveLength(1);
   });
 });

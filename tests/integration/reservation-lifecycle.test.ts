@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
-import { holdPolicy } from "~/models/reservation";
 import { expireDue } from "~/models/expiry.server";
 import { readStock } from "~/models/inventory.server";
+import { holdPolicy } from "~/models/reservation";
 import {
   confirm,
   extend,
@@ -32,7 +32,8 @@ async function hold(database: Database, now: number, quantity = 1) {
   const outcome = await reserve({
     database,
     items: [{ productId: "lamp", warehouseId: "blr-01", quantity }],
-    holder: { sessionHash: null }, ...uncapped,
+    holder: { sessionHash: null },
+    ...uncapped,
     policy,
     now,
   });
@@ -200,9 +201,7 @@ describe("expiry without any sweeper", () => {
 
     expect(counts[0] + counts[1]).toBe(10);
     expect((await rawCounts(database))[0]).toMatchObject({ reserved: 0, sold: 0 });
-    const events = await database.reader.execute(
-      "SELECT count(*) AS n FROM events WHERE type = 'reservation_expired'",
-    );
+    const events = await database.reader.execute("SELECT count(*) AS n FROM events WHERE type = 'reservation_expired'");
     expect(Number(events.rows[0]?.n)).toBe(10);
   });
 });
@@ -229,7 +228,8 @@ describe("holders", () => {
     const outcome = await reserve({
       database,
       items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-      holder: { sessionHash }, ...uncapped,
+      holder: { sessionHash },
+      ...uncapped,
       policy,
       now: 0,
     });

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
-import { holdPolicy, type ReservationLine } from "~/models/reservation";
 import { expireDue } from "~/models/expiry.server";
 import { readStock } from "~/models/inventory.server";
+import { holdPolicy, type ReservationLine } from "~/models/reservation";
 import { confirm, extend, hashSecret, release, reserve, type Holder } from "~/models/reservation.server";
 import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
 
@@ -22,7 +22,13 @@ const line = fc.record({
 });
 
 const step = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("reserve" as const), items: fc.array(line, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("reserve" as const),
+      items: fc.array(line, { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("confirm" as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("release" as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("extend" as const), pick: fc.nat() }) },
@@ -55,7 +61,9 @@ async function checkInvariants(database: Database, totals: Map<string, number>, 
   // replay: from the starting totals, apply each hold event's lines
   const replayed = new Map(counts.map((c) => [rowKey(c.productId, c.warehouseId), { reserved: 0, sold: 0 }]));
   const lastStock = new Map<string, unknown>();
-  const events = await database.reader.execute("SELECT type, product_id, warehouse_id, payload FROM events ORDER BY id");
+  const events = await database.reader.execute(
+    "SELECT type, product_id, warehouse_id, payload FROM events ORDER BY id",
+  );
   for (const e of events.rows) {
     const payload = JSON.parse(String(e.payload)) as { items?: ReservationLine[]; total?: number };
     if (e.type === "stock_changed") {
@@ -110,67 +118,78 @@ function modelAvailable(totals: Map<string, number>, holds: ModelHold[], key: st
 describe("the reservation core under random sequences", () => {
   test("keeps every invariant after every step", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), fc.integer({ min: 1, max: 6 }), async (steps, units) => {
-        const database = await freshDatabase();
-        try {
-          const totals = new Map<string, number>();
-          for (const p of products) {
-            await addProduct(database, { id: p, rows: Object.fromEntries(warehouses.map((w) => [w, units])) });
-            for (const w of warehouses) totals.set(rowKey(p, w), units);
-          }
-          const holds: ModelHold[] = [];
-          let now = 1_000;
-          for (const s of steps) {
-            const picked = holds.length > 0 && "pick" in s ? holds[s.pick % holds.length]! : null;
-            // a hold past its expiry is expired whether or not anyone swept
-            for (const h of holds) if (h.status === "pending" && h.expiresAt <= now) h.status = "expired";
-            if (s.kind === "tick") now += s.ms;
-            if (s.kind === "sweep") await expireDue({ database, now });
-            if (s.kind === "reserve") {
-              const wanted = new Map<string, number>();
-              for (const l of s.items) {
-                const key = rowKey(l.productId, l.warehouseId);
-                wanted.set(key, (wanted.get(key) ?? 0) + l.quantity);
-              }
-              const fits = [...wanted].every(([key, q]) => modelAvailable(totals, holds, key, now) >= q);
-              const outcome = await reserve({ database, items: s.items, holder: { sessionHash: null }, ...uncapped, policy, now });
-              expect(outcome.ok).toBe(fits);
-              if (outcome.ok) {
-                holds.push({
-                  id: outcome.reservation.id,
-                  holder: { tokenHash: hashSecret(outcome.holdToken), sessionHash: null },
-                  lines: s.items,
-                  status: "pending",
-                  expiresAt: outcome.reservation.expiresAt,
+      fc.asyncProperty(
+        fc.array(step, { minLength: 5, maxLength: 30 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (steps, units) => {
+          const database = await freshDatabase();
+          try {
+            const totals = new Map<string, number>();
+            for (const p of products) {
+              await addProduct(database, { id: p, rows: Object.fromEntries(warehouses.map((w) => [w, units])) });
+              for (const w of warehouses) totals.set(rowKey(p, w), units);
+            }
+            const holds: ModelHold[] = [];
+            let now = 1_000;
+            for (const s of steps) {
+              const picked = holds.length > 0 && "pick" in s ? holds[s.pick % holds.length]! : null;
+              // a hold past its expiry is expired whether or not anyone swept
+              for (const h of holds) if (h.status === "pending" && h.expiresAt <= now) h.status = "expired";
+              if (s.kind === "tick") now += s.ms;
+              if (s.kind === "sweep") await expireDue({ database, now });
+              if (s.kind === "reserve") {
+                const wanted = new Map<string, number>();
+                for (const l of s.items) {
+                  const key = rowKey(l.productId, l.warehouseId);
+                  wanted.set(key, (wanted.get(key) ?? 0) + l.quantity);
+                }
+                const fits = [...wanted].every(([key, q]) => modelAvailable(totals, holds, key, now) >= q);
+                const outcome = await reserve({
+                  database,
+                  items: s.items,
+                  holder: { sessionHash: null },
+                  ...uncapped,
+                  policy,
+                  now,
                 });
+                expect(outcome.ok).toBe(fits);
+                if (outcome.ok) {
+                  holds.push({
+                    id: outcome.reservation.id,
+                    holder: { tokenHash: hashSecret(outcome.holdToken), sessionHash: null },
+                    lines: s.items,
+                    status: "pending",
+                    expiresAt: outcome.reservation.expiresAt,
+                  });
+                }
               }
+              if (picked && (s.kind === "confirm" || s.kind === "release" || s.kind === "extend")) {
+                const command = { confirm, release, extend }[s.kind];
+                const wasLive = picked.status === "pending";
+                const outcome = await command({ database, id: picked.id, holder: picked.holder, policy, now });
+                if (s.kind === "confirm") {
+                  expect(outcome.ok).toBe(wasLive);
+                  if (wasLive) picked.status = "confirmed";
+                }
+                if (s.kind === "release") {
+                  expect(outcome.ok).toBe(wasLive || picked.status === "released");
+                  if (wasLive) picked.status = "released";
+                }
+                if (s.kind === "extend" && outcome.ok) {
+                  expect(wasLive).toBe(true);
+                  picked.expiresAt = outcome.reservation.expiresAt;
+                }
+                if (!outcome.ok && outcome.code !== "not_found") {
+                  expect(outcome.reservation.status).toBe(picked.status === "pending" ? "pending" : picked.status);
+                }
+              }
+              await checkInvariants(database, totals, holds, now);
             }
-            if (picked && (s.kind === "confirm" || s.kind === "release" || s.kind === "extend")) {
-              const command = { confirm, release, extend }[s.kind];
-              const wasLive = picked.status === "pending";
-              const outcome = await command({ database, id: picked.id, holder: picked.holder, policy, now });
-              if (s.kind === "confirm") {
-                expect(outcome.ok).toBe(wasLive);
-                if (wasLive) picked.status = "confirmed";
-              }
-              if (s.kind === "release") {
-                expect(outcome.ok).toBe(wasLive || picked.status === "released");
-                if (wasLive) picked.status = "released";
-              }
-              if (s.kind === "extend" && outcome.ok) {
-                expect(wasLive).toBe(true);
-                picked.expiresAt = outcome.reservation.expiresAt;
-              }
-              if (!outcome.ok && outcome.code !== "not_found") {
-                expect(outcome.reservation.status).toBe(picked.status === "pending" ? "pending" : picked.status);
-              }
-            }
-            await checkInvariants(database, totals, holds, now);
+          } finally {
+            await database.close();
           }
-        } finally {
-          await database.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });

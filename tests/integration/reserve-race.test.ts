@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
+import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
-import { migrateDatabase } from "../../db/migrate";
 
 const policy = holdPolicy(600);
 const open: Database[] = [];
@@ -16,7 +16,8 @@ function holdOne(database: Database, productId: string, now = 1_000) {
   return reserve({
     database,
     items: [{ productId, warehouseId: "blr-01", quantity: 1 }],
-    holder: { sessionHash: null }, ...uncapped,
+    holder: { sessionHash: null },
+    ...uncapped,
     policy,
     now,
   }).then(
@@ -50,12 +51,8 @@ describe("racing for the last units", () => {
     await addProduct(database, { id: "drop", rows: { "blr-01": 10 } });
 
     const startAt = String(Date.now() + 2_500);
-    const workers = [0, 1].map(() =>
-      runScript("tests/helpers/hold-worker.ts", [url, "drop", "blr-01", "25", startAt]),
-    );
-    const outcomes = (await Promise.all(workers.map((w) => w.output))).flatMap(
-      (out) => JSON.parse(out) as string[],
-    );
+    const workers = [0, 1].map(() => runScript("tests/helpers/hold-worker.ts", [url, "drop", "blr-01", "25", startAt]));
+    const outcomes = (await Promise.all(workers.map((w) => w.output))).flatMap((out) => JSON.parse(out) as string[]);
 
     expect(tally(outcomes)).toEqual({ ok: 10, insufficient_stock: 40 });
     expect((await rawCounts(database))[0]).toMatchObject({ total: 10, reserved: 10 });
@@ -89,7 +86,8 @@ describe("holds queued together", () => {
       reserve({
         database,
         items: items.map((i) => ({ productId: "lamp", ...i })),
-        holder: { sessionHash: null }, ...uncapped,
+        holder: { sessionHash: null },
+        ...uncapped,
         policy,
         now: 1_000,
       }).then((o) => (o.ok ? "ok" : o.code));
@@ -97,13 +95,26 @@ describe("holds queued together", () => {
     const outcomes = await Promise.all([
       hold([{ warehouseId: "blr-01", quantity: 3 }]),
       hold([{ warehouseId: "blr-01", quantity: 1 }]),
-      hold([{ warehouseId: "blr-01", quantity: 1 }, { warehouseId: "del-01", quantity: 2 }]),
-      hold([{ warehouseId: "blr-01", quantity: 1 }, { warehouseId: "del-01", quantity: 1 }]),
+      hold([
+        { warehouseId: "blr-01", quantity: 1 },
+        { warehouseId: "del-01", quantity: 2 },
+      ]),
+      hold([
+        { warehouseId: "blr-01", quantity: 1 },
+        { warehouseId: "del-01", quantity: 1 },
+      ]),
       hold([{ warehouseId: "del-01", quantity: 1 }]),
       hold([{ warehouseId: "hyd-01", quantity: 1 }]),
     ]);
 
-    expect(outcomes).toEqual(["insufficient_stock", "ok", "insufficient_stock", "ok", "insufficient_stock", "not_found"]);
+    expect(outcomes).toEqual([
+      "insufficient_stock",
+      "ok",
+      "insufficient_stock",
+      "ok",
+      "insufficient_stock",
+      "not_found",
+    ]);
     expect((await rawCounts(database)).map((r) => r.reserved)).toEqual([2, 1]);
   });
 });
@@ -123,7 +134,8 @@ describe("all or nothing", () => {
         { productId: "vase", warehouseId: "mum-01", quantity: 2 },
         { productId: "lamp", warehouseId: "del-01", quantity: 2 },
       ],
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: 1_000,
     });
@@ -150,7 +162,8 @@ describe("all or nothing", () => {
     const outcome = await reserve({
       database,
       items: ["blr-01", "del-01", "mum-01"].map((warehouseId) => ({ productId: "lamp", warehouseId, quantity: 1 })),
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: 1_000,
     });
@@ -165,7 +178,14 @@ describe("all or nothing", () => {
     await addProduct(database, { id: "lamp", rows: { "blr-01": 3 } });
     const line = { productId: "lamp", warehouseId: "blr-01", quantity: 2 };
 
-    const outcome = await reserve({ database, items: [line, line], holder: { sessionHash: null }, ...uncapped, policy, now: 1 });
+    const outcome = await reserve({
+      database,
+      items: [line, line],
+      holder: { sessionHash: null },
+      ...uncapped,
+      policy,
+      now: 1,
+    });
 
     expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
     expect((await rawCounts(database))[0]?.reserved).toBe(0);
@@ -182,7 +202,8 @@ describe("all or nothing", () => {
         { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
         { productId: "lamp", warehouseId: "hyd-01", quantity: 1 },
       ],
-      holder: { sessionHash: null }, ...uncapped,
+      holder: { sessionHash: null },
+      ...uncapped,
       policy,
       now: 1,
     });

@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { paymentReference } from "~/models/reservation";
 import { createRateLimiter } from "~/http/rate-limit.server";
+import { paymentReference } from "~/models/reservation";
 import { bearer, call, sessionCookie, setStock } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
 import { rawRequest } from "../helpers/raw-http";
@@ -33,8 +33,16 @@ describe("one shared server", () => {
 
   test("two clients behind one address with the same Idempotency-Key: the second never gets the first one's token", async () => {
     const key = "shared-behind-nat-0001";
-    const first = await call(server.url, "/api/reservations", { method: "POST", body: line, headers: { "Idempotency-Key": key } });
-    const second = await call(server.url, "/api/reservations", { method: "POST", body: line, headers: { "Idempotency-Key": key } });
+    const first = await call(server.url, "/api/reservations", {
+      method: "POST",
+      body: line,
+      headers: { "Idempotency-Key": key },
+    });
+    const second = await call(server.url, "/api/reservations", {
+      method: "POST",
+      body: line,
+      headers: { "Idempotency-Key": key },
+    });
     const { reservation, holdToken } = first.body as { reservation: { id: string }; holdToken: string };
 
     expect(first.status).toBe(201);
@@ -112,8 +120,14 @@ describe("one shared server", () => {
       { path: "/api/reservations", headers: { ...json, Origin: "https://evil.example", Cookie: cookie } },
       { path: "/api/reservations", headers: { ...json, Origin: "null" } },
       { path: "/api/reservations", headers: { ...json, "Sec-Fetch-Site": "cross-site", Cookie: cookie } },
-      { path: "/products/lumen-desk-lamp", headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" } },
-      { path: "/products/lumen-desk-lamp", headers: { "Sec-Fetch-Site": "same-site", "Content-Type": "application/x-www-form-urlencoded" } },
+      {
+        path: "/products/lumen-desk-lamp",
+        headers: { Origin: "https://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
+      },
+      {
+        path: "/products/lumen-desk-lamp",
+        headers: { "Sec-Fetch-Site": "same-site", "Content-Type": "application/x-www-form-urlencoded" },
+      },
     ];
     const before = await count(url, "SELECT count(*) FROM reservations");
     for (const { path, headers } of attempts) {
@@ -213,7 +227,14 @@ describe("one shared server", () => {
   });
 
   test("security headers on every answer; scripts carry the page's nonce", async () => {
-    for (const path of ["/", "/products/lumen-desk-lamp", "/api/health", "/api/nope", "/does-not-exist", "/favicon.svg"]) {
+    for (const path of [
+      "/",
+      "/products/lumen-desk-lamp",
+      "/api/health",
+      "/api/nope",
+      "/does-not-exist",
+      "/favicon.svg",
+    ]) {
       const answer = await rawRequest(server.url, path);
       const csp = String(answer.headers["content-security-policy"]);
       if (path.startsWith("/api/")) {
@@ -241,7 +262,11 @@ describe("one shared server", () => {
 
 describe("the client's address and protocol", () => {
   test("without TRUST_PROXY, Fly-Client-IP and X-Forwarded-Proto are ignored: rotating them lifts no limit", async () => {
-    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits, RATE_LIMIT_PER_MINUTE: "5" });
+    const server = await startServer({
+      DATABASE_URL: testDatabaseUrl(),
+      ...noClientLimits,
+      RATE_LIMIT_PER_MINUTE: "5",
+    });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {
@@ -279,12 +304,16 @@ describe("the client's address and protocol", () => {
           headers: { ...json, "Fly-Client-IP": address },
           body: JSON.stringify(line),
         }).then((a) => a.status);
-      expect([await hold("203.0.113.1"), await hold("203.0.113.1"), await hold("203.0.113.1")]).toEqual([201, 201, 429]);
-      expect(await hold("203.0.113.2")).toBe(201);
-      // one IPv6 subscriber is its /64, whatever address in it they use
-      expect([await hold("2001:db8:1:2::1"), await hold("2001:db8:1:2:ffff::9"), await hold("2001:db8:1:2::3")]).toEqual([
+      expect([await hold("203.0.113.1"), await hold("203.0.113.1"), await hold("203.0.113.1")]).toEqual([
         201, 201, 429,
       ]);
+      expect(await hold("203.0.113.2")).toBe(201);
+      // one IPv6 subscriber is its /64, whatever address in it they use
+      expect([
+        await hold("2001:db8:1:2::1"),
+        await hold("2001:db8:1:2:ffff::9"),
+        await hold("2001:db8:1:2::3"),
+      ]).toEqual([201, 201, 429]);
       const form = await rawRequest(server.url, "/products/lumen-desk-lamp", {
         method: "POST",
         headers: {

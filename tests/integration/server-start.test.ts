@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, test } from "vitest";
-import { startServer as start, type RunningServer } from "../helpers/server";
 import { testDatabaseUrl } from "../helpers/database";
+import { startServer as start, type RunningServer } from "../helpers/server";
 
 // a failed assertion must not leave a server running
 const running: RunningServer[] = [];

@@ -3,12 +3,12 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { createDatabase, type Database } from "~/infra/db/db.server";
+import { KEY_LIFETIME_MS } from "~/models/idempotency.server";
+import { readStock } from "~/models/inventory.server";
+import { sweep } from "~/models/maintenance.server";
 import { holdPolicy } from "~/models/reservation";
 import { confirm, hashSecret, reserve } from "~/models/reservation.server";
-import { KEY_LIFETIME_MS } from "~/models/idempotency.server";
-import { sweep } from "~/models/maintenance.server";
-import { readStock } from "~/models/inventory.server";
-import { createDatabase, type Database } from "~/infra/db/db.server";
 import { expiredCount, nodeSweep, npmRunSweep } from "../helpers/commands";
 import { addProduct, freshDatabase, rawCounts, scratchDir, uncapped } from "../helpers/database";
 import { startServer, testSecrets, type RunningServer } from "../helpers/server";
@@ -35,7 +35,8 @@ async function holds(database: Database, count: number, now: number) {
       const outcome = await reserve({
         database,
         items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null }, ...uncapped,
+        holder: { sessionHash: null },
+        ...uncapped,
         policy,
         now,
       });
@@ -141,7 +142,11 @@ describe("npm run sweep", () => {
 
     // the scheduled machine has no database file of its own
     const elsewhere = `file:${path.join(scratchDir(), "not-here.db")}`;
-    const result = await npmRunSweep({ DATABASE_URL: elsewhere, SWEEP_URL: sweepUrl, CRON_SECRET: testSecrets.CRON_SECRET });
+    const result = await npmRunSweep({
+      DATABASE_URL: elsewhere,
+      SWEEP_URL: sweepUrl,
+      CRON_SECRET: testSecrets.CRON_SECRET,
+    });
 
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -149,7 +154,11 @@ describe("npm run sweep", () => {
     expect((await rawCounts(database))[0]).toMatchObject({ reserved: 0 });
     expect(server.logs()).toMatch(/"msg":"sweep".*"trigger":"http".*"expired":4/);
 
-    const refused = await npmRunSweep({ DATABASE_URL: elsewhere, SWEEP_URL: sweepUrl, CRON_SECRET: "wrong-secret-0123456789" });
+    const refused = await npmRunSweep({
+      DATABASE_URL: elsewhere,
+      SWEEP_URL: sweepUrl,
+      CRON_SECRET: "wrong-secret-0123456789",
+    });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("answered 401");
     expect(existsSync(elsewhere.slice("file:".length))).toBe(false);

@@ -1,9 +1,9 @@
 import { LibsqlError, type InStatement, type ResultSet } from "@libsql/client";
 import { describe, expect, test } from "vitest";
+import { isBusyError } from "~/infra/db/busy-retry.js";
+import { createDatabase, type DatabaseConfig } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { createDatabase, type DatabaseConfig } from "~/infra/db/db.server";
-import { isBusyError } from "~/infra/db/busy-retry.js";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
@@ -28,7 +28,8 @@ describe("the one writer per process", () => {
       reserve({
         database,
         items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null }, ...uncapped,
+        holder: { sessionHash: null },
+        ...uncapped,
         policy: holdPolicy(600),
         now: 1,
       });
@@ -106,7 +107,10 @@ describe("the one writer per process", () => {
       { sql: "INSERT INTO warehouses (id, name, city) VALUES ('aaa-01', 'A', 'A')", args: {} },
       "UPDATE inventory SET updated_at = 7",
       { sql: "UPDATE inventory SET reserved = ? WHERE product_id = ?", args: [1, "lamp"] },
-      { sql: "UPDATE inventory SET sold = $sold WHERE product_id = @id AND :yes", args: { $sold: 2, "@id": "lamp", ":yes": true } },
+      {
+        sql: "UPDATE inventory SET sold = $sold WHERE product_id = @id AND :yes",
+        args: { $sold: 2, "@id": "lamp", ":yes": true },
+      },
       { sql: "INSERT INTO warehouses (id, name, city) VALUES (?, ?, ?)", args: ["zzz-01", "Zed", "Zed"] },
       { sql: "SELECT product_id, reserved, sold, total - reserved - sold AS product_id FROM inventory", args: {} },
     ];
@@ -143,4 +147,3 @@ describe("the one writer per process", () => {
     await Promise.all([threaded.close(), direct.close()]);
   });
 });
-

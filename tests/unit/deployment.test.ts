@@ -59,7 +59,11 @@ describe("docker-entrypoint.sh", () => {
     const dir = path.join(parent, "data");
     const output = execFileSync(
       "scripts/docker-entrypoint.sh",
-      [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(`${dir}/probe`)}, "x"); console.log(process.getuid())`],
+      [
+        process.execPath,
+        "-e",
+        `require("fs").writeFileSync(${JSON.stringify(`${dir}/probe`)}, "x"); console.log(process.getuid())`,
+      ],
       { env: { ...process.env, DATABASE_URL: `file:${dir}/holdfast.db` }, encoding: "utf8" },
     );
     expect(output.trim()).toBe("1000");

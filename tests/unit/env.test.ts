@@ -78,7 +78,12 @@ describe("parseEnv", () => {
   });
 
   test("remote mode: a self-hosted sqld may run without a token", () => {
-    for (const url of ["libsql://db.internal:8080", "http://127.0.0.1:8080", "https://db.example.com", "wss://db.example.com"]) {
+    for (const url of [
+      "libsql://db.internal:8080",
+      "http://127.0.0.1:8080",
+      "https://db.example.com",
+      "wss://db.example.com",
+    ]) {
       expect(databaseMode(parseEnv({ DATABASE_URL: url }))).toBe("remote");
     }
   });
@@ -123,7 +128,10 @@ describe("parseEnv", () => {
     [{ NODE_ENV: "staging" }, "NODE_ENV"],
     [{ DATABASE_URL: "postgres://x" }, "DATABASE_URL must start with file:, libsql://"],
     [{ DATABASE_URL: "data/holdfast.db" }, "DATABASE_URL must start with file:"],
-    [{ DATABASE_SYNC_URL: "file:other.db" }, "DATABASE_SYNC_URL must be the libsql:// (or http(s)://) URL of the primary"],
+    [
+      { DATABASE_SYNC_URL: "file:other.db" },
+      "DATABASE_SYNC_URL must be the libsql:// (or http(s)://) URL of the primary",
+    ],
     [
       { DATABASE_URL: "libsql://a.example.com", DATABASE_SYNC_URL: "libsql://b.example.com" },
       "DATABASE_URL must be a file: path when DATABASE_SYNC_URL is set",
@@ -175,7 +183,11 @@ describe("parseSweepTarget (npm run sweep)", () => {
 
   test("a remote DATABASE_URL is swept directly, even when SWEEP_URL is set", () => {
     expect(
-      parseSweepTarget({ DATABASE_URL: "libsql://holdfast-acme.turso.io", DATABASE_AUTH_TOKEN: "tok", SWEEP_URL: sweepUrl }),
+      parseSweepTarget({
+        DATABASE_URL: "libsql://holdfast-acme.turso.io",
+        DATABASE_AUTH_TOKEN: "tok",
+        SWEEP_URL: sweepUrl,
+      }),
     ).toEqual({ kind: "database", mode: "remote", url: "libsql://holdfast-acme.turso.io", authToken: "tok" });
   });
 
@@ -190,7 +202,11 @@ describe("parseSweepTarget (npm run sweep)", () => {
 
   test("the embedded file with SWEEP_URL asks the app over HTTP with the cron secret", () => {
     expect(
-      parseSweepTarget({ DATABASE_URL: "file:/data/holdfast.db", SWEEP_URL: sweepUrl, CRON_SECRET: secrets.CRON_SECRET }),
+      parseSweepTarget({
+        DATABASE_URL: "file:/data/holdfast.db",
+        SWEEP_URL: sweepUrl,
+        CRON_SECRET: secrets.CRON_SECRET,
+      }),
     ).toEqual({ kind: "http", url: sweepUrl, cronSecret: secrets.CRON_SECRET });
   });
 

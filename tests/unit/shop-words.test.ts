@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import type { StockLevel } from "~/models/inventory";
 import { formatClock } from "~/components/countdown";
 import { formatDuration } from "~/components/format";
 import { shortageMessage, stockLabel } from "~/components/stock";
+import type { StockLevel } from "~/models/inventory";
 
 const level = (warehouseId: string, warehouseName: string, available: number): StockLevel => ({
   productId: "kettle",
@@ -49,7 +49,13 @@ describe("what a shopper is told when a hold can't be had", () => {
 });
 
 test("stock, durations and the countdown read naturally", () => {
-  expect([0, 2, 3, 4, 120].map(stockLabel)).toEqual(["Sold out", "Only 2 left", "Only 3 left", "4 in stock", "120 in stock"]);
+  expect([0, 2, 3, 4, 120].map(stockLabel)).toEqual([
+    "Sold out",
+    "Only 2 left",
+    "Only 3 left",
+    "4 in stock",
+    "120 in stock",
+  ]);
   expect([600_000, 60_000, 100_000, 3_000, 1_000].map(formatDuration)).toEqual([
     "10 minutes",
     "1 minute",

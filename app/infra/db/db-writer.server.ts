@@ -40,7 +40,10 @@ type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error)
 // the machine's memory.
 const DEFAULT_HEAP_MB = 128;
 
-export function startWriterThread({ heapMb = DEFAULT_HEAP_MB, ...options }: WriterOptions & { heapMb?: number }): WriterThread {
+export function startWriterThread({
+  heapMb = DEFAULT_HEAP_MB,
+  ...options
+}: WriterOptions & { heapMb?: number }): WriterThread {
   const worker = new Worker(new URL(workerFile, import.meta.url), {
     workerData: options,
     resourceLimits: { maxOldGenerationSizeMb: heapMb },

@@ -95,10 +95,20 @@ function argumentsOf(statement) {
 
 /** @param {InStatement} statement @returns {PlainResultSet} */
 function execute(statement) {
-  const { statement: prepared, columns, columnTypes } = prepare(typeof statement === "string" ? statement : statement.sql);
+  const {
+    statement: prepared,
+    columns,
+    columnTypes,
+  } = prepare(typeof statement === "string" ? statement : statement.sql);
   const args = argumentsOf(statement);
   if (prepared.reader) {
-    return { columns, columnTypes, rows: /** @type {unknown[][]} */ (prepared.all(args)), rowsAffected: 0, lastInsertRowid: undefined };
+    return {
+      columns,
+      columnTypes,
+      rows: /** @type {unknown[][]} */ (prepared.all(args)),
+      rowsAffected: 0,
+      lastInsertRowid: undefined,
+    };
   }
   const info = prepared.run(args);
   return { columns, columnTypes, rows: [], rowsAffected: info.changes, lastInsertRowid: BigInt(info.lastInsertRowid) };
@@ -140,7 +150,9 @@ function writeBatch(statements) {
 function plainError(error) {
   if (!(error instanceof LibsqlError)) return { message: error instanceof Error ? error.message : String(error) };
   // LibsqlError puts "CODE: " in front of the message; it will again
-  const message = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+  const message = error.message.startsWith(`${error.code}: `)
+    ? error.message.slice(error.code.length + 2)
+    : error.message;
   return { message, code: error.code, extendedCode: error.extendedCode, rawCode: error.rawCode };
 }
 

@@ -3,11 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, LibsqlError } from "@libsql/client";
 import type { Client, InStatement, ResultSet } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
-import type { LibSQLDatabase } from "drizzle-orm/libsql";
-import * as schema from "../../../db/schema";
-import { isWriterStopped, startWriterThread, type WriterThread } from "./db-writer.server";
 import { isBusyError, withBusyRetry } from "./busy-retry.js";
+import { isWriterStopped, startWriterThread, type WriterThread } from "./db-writer.server";
 
 export type DatabaseConfig = {
   url: string;
@@ -26,8 +23,6 @@ export type DatabaseConfig = {
 };
 
 export type Database = {
-  // the drizzle query builder over the read connections
-  db: LibSQLDatabase<typeof schema>;
   reader: Client;
   // runs one guarded write as one BEGIN IMMEDIATE transaction, queued behind
   // this process's other writes; resolves with one result set per statement
@@ -202,7 +197,6 @@ export function createDatabase(config: DatabaseConfig): Database {
   }
 
   return {
-    db: drizzle(reader, { schema }),
     reader,
     write,
     submit,
