@@ -45,13 +45,13 @@ async function fresh() {
   const database = createDatabase({ url: `file:${path.join(dir, "bench.db")}` });
   await migrateDatabase(database);
   await seedIfEmpty(database, Date.now());
-  await database.write([
-    {
+  await database.write({
+    hotRow: {
       sql: "UPDATE inventory SET total = 1000000, sold = 0 WHERE product_id = 'aurora-headphones' AND warehouse_id = 'blr-01'",
       args: {},
     },
-    { sql: "UPDATE inventory SET total = total + 1000000", args: {} },
-  ]);
+    everyRow: { sql: "UPDATE inventory SET total = total + 1000000", args: {} },
+  });
   return { database, dir };
 }
 

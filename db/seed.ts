@@ -1,5 +1,4 @@
-import type { InStatement } from "@libsql/client";
-import type { Database } from "../app/infra/db/db.server";
+import type { Database, NamedStatements } from "../app/infra/db/db.server";
 import { seedCatalogue, seedWarehouses } from "./catalogue";
 
 // Seeds the demo shop into an empty database and leaves a used one alone.
@@ -7,12 +6,16 @@ import { seedCatalogue, seedWarehouses } from "./catalogue";
 export async function seedIfEmpty(database: Database, now: number): Promise<boolean> {
   const existing = await database.reader.execute("SELECT count(*) AS n FROM warehouses");
   if (Number(existing.rows[0]?.n ?? 0) > 0) return false;
-  const statements: InStatement[] = seedWarehouses.map((w) => ({
-    sql: "INSERT OR IGNORE INTO warehouses (id, name, city) VALUES (:id, :name, :city)",
-    args: { ...w },
-  }));
+  // named for what each inserts: `warehouse blr-01`, `product lamp`, `stock lamp blr-01`
+  const statements: NamedStatements = {};
+  for (const w of seedWarehouses) {
+    statements[`warehouse ${w.id}`] = {
+      sql: "INSERT OR IGNORE INTO warehouses (id, name, city) VALUES (:id, :name, :city)",
+      args: { ...w },
+    };
+  }
   seedCatalogue().forEach((p, position) => {
-    statements.push({
+    statements[`product ${p.id}`] = {
       sql: `INSERT OR IGNORE INTO products
               (id, name, description, price_cents, currency, image_url, category, created_at)
             VALUES (:id, :name, :description, :priceCents, :currency, :imageUrl, :category, :createdAt)`,
@@ -26,13 +29,13 @@ export async function seedIfEmpty(database: Database, now: number): Promise<bool
         category: p.category,
         createdAt: now + position,
       },
-    });
+    };
     for (const s of p.stock) {
-      statements.push({
+      statements[`stock ${p.id} ${s.warehouseId}`] = {
         sql: `INSERT OR IGNORE INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
               VALUES (:productId, :warehouseId, :total, 0, :sold, :now)`,
         args: { productId: p.id, warehouseId: s.warehouseId, total: s.total, sold: s.sold, now },
-      });
+      };
     }
   });
   await database.write(statements);

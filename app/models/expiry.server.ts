@@ -1,5 +1,4 @@
-import type { InStatement } from "@libsql/client";
-import type { Database } from "~/infra/db/db.server";
+import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 
 // The pending holds past their expiry that a command is allowed to clean up:
@@ -19,10 +18,10 @@ export const touchingRows = (rows: string) =>
 //
 // `CROSS JOIN` fixes the join order: start from the few due holds (partial
 // index on pending expiries), never from every line ever held on a row.
-export function expireStatements(scope: string, args: SqlArgs): InStatement[] {
+export function expireStatements(scope: string, args: SqlArgs) {
   const dueHolds = due(scope);
-  return [
-    {
+  return {
+    releaseUnits: {
       sql: `UPDATE inventory
             SET reserved = inventory.reserved - d.quantity, updated_at = :now
             FROM (SELECT ri.product_id, ri.warehouse_id, sum(ri.quantity) AS quantity
@@ -32,23 +31,21 @@ export function expireStatements(scope: string, args: SqlArgs): InStatement[] {
             WHERE inventory.product_id = d.product_id AND inventory.warehouse_id = d.warehouse_id`,
       args,
     },
-    stockChangedEvents(
+    expiredStockEvents: stockChangedEvents(
       `SELECT ri.product_id, ri.warehouse_id
        FROM reservations r CROSS JOIN reservation_items ri
        WHERE ri.reservation_id = r.id AND ${dueHolds}`,
       "1",
       args,
     ),
-    reservationEvents("reservation_expired", dueHolds, args),
-    {
+    expiredEvents: reservationEvents("reservation_expired", dueHolds, args),
+    // last: its rowsAffected counts the holds expired
+    expireHolds: {
       sql: `UPDATE reservations AS r SET status = 'expired', updated_at = :now WHERE ${dueHolds}`,
       args,
     },
-  ];
+  } satisfies NamedStatements;
 }
-
-// The index of the statement above whose rowsAffected counts expired holds.
-export const EXPIRED_COUNT_INDEX = 3;
 
 // The sweep: cleanup only, never needed for correctness (every read and
 // every command already treats a hold past its expiry as dead). It exists so
@@ -70,7 +67,7 @@ export async function expireDue({
   let expired = 0;
   for (;;) {
     const results = await database.write(expireStatements(scope, { now, batchSize }));
-    const count = results[EXPIRED_COUNT_INDEX]?.rowsAffected ?? 0;
+    const count = results.expireHolds.rowsAffected;
     expired += count;
     if (count < batchSize) return expired;
   }

@@ -69,26 +69,29 @@ export async function beginIdempotent({
   pollMs?: number;
 }): Promise<IdempotencyStart> {
   const args = { scope, key, requestHash, now, expired: now - KEY_LIFETIME_MS, abandoned: now - ABANDONED_AFTER_MS };
-  const [, takenOver, inserted, current] = await database.write([
-    { sql: "DELETE FROM idempotency_keys WHERE scope = :scope AND key = :key AND created_at < :expired", args },
-    {
+  const { takeOver, insert, current } = await database.write({
+    forgetExpired: {
+      sql: "DELETE FROM idempotency_keys WHERE scope = :scope AND key = :key AND created_at < :expired",
+      args,
+    },
+    takeOver: {
       sql: `UPDATE idempotency_keys SET request_hash = :requestHash, created_at = :now
             WHERE scope = :scope AND key = :key AND response_status IS NULL AND created_at <= :abandoned`,
       args,
     },
-    {
+    insert: {
       sql: `INSERT INTO idempotency_keys (scope, key, request_hash, created_at)
             VALUES (:scope, :key, :requestHash, :now) ON CONFLICT DO NOTHING`,
       args,
     },
-    {
+    current: {
       sql: "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = :scope AND key = :key",
       args,
     },
-  ]);
-  if (takenOver?.rowsAffected === 1 || inserted?.rowsAffected === 1) return { kind: "proceed" };
+  });
+  if (takeOver.rowsAffected === 1 || insert.rowsAffected === 1) return { kind: "proceed" };
 
-  let record = current?.rows[0] as unknown as KeyRecord | undefined;
+  let record = current.rows[0] as unknown as KeyRecord | undefined;
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (!record) return { kind: "in_progress" };
@@ -121,21 +124,21 @@ export async function completeIdempotent({
   body: string;
   now: number;
 }) {
-  await database.write([
-    {
+  await database.write({
+    complete: {
       sql: `UPDATE idempotency_keys SET response_status = :status, response_body = :body, completed_at = :now
             WHERE scope = :scope AND key = :key AND response_status IS NULL`,
       args: { scope, key, status, body, now },
     },
-  ]);
+  });
 }
 
 // The request failed on our side: forget the key so a retry runs afresh.
 export async function abandonIdempotent({ database, scope, key }: { database: Database; scope: string; key: string }) {
-  await database.write([
-    {
+  await database.write({
+    abandon: {
       sql: "DELETE FROM idempotency_keys WHERE scope = :scope AND key = :key AND response_status IS NULL",
       args: { scope, key },
     },
-  ]);
+  });
 }

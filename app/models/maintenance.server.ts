@@ -36,15 +36,15 @@ export async function pruneIdempotencyKeys({
 }): Promise<number> {
   let pruned = 0;
   for (;;) {
-    const [result] = await database.write([
-      {
+    const { prune } = await database.write({
+      prune: {
         sql: `DELETE FROM idempotency_keys
               WHERE rowid IN (SELECT rowid FROM idempotency_keys
                               WHERE created_at < :cutoff LIMIT :batchSize)`,
         args: { cutoff: now - KEY_LIFETIME_MS, batchSize },
       },
-    ]);
-    const count = result?.rowsAffected ?? 0;
+    });
+    const count = prune.rowsAffected;
     pruned += count;
     if (count < batchSize) return pruned;
   }

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import type { ResultSet } from "@libsql/client";
 import { v7 as timeOrderedUuid } from "uuid";
-import type { Database } from "~/infra/db/db.server";
+import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { randomBytesFromPool } from "~/infra/random.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
@@ -219,14 +218,16 @@ function settleUnits(kind: "confirm" | "release") {
             AND ${isLiveHold}`;
 }
 
-// Returns the statements and the index of the one whose rowsAffected says
-// whether the guard held.
+// The statements of one transition; `decision` is the guarded one, `view`
+// reads the hold back as the write left it.
 function transitionStatements(kind: Transition, args: SqlArgs) {
   const cleanup = expireStatements(touchingRows(reservationRows), args);
+  const view = { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args };
   if (kind === "extend") {
-    const statements = [
+    return {
       ...cleanup,
-      {
+      // the guard: its rowsAffected says whether the hold was extended
+      decision: {
         sql: `UPDATE reservations
               SET expires_at = min(expires_at + :ttlMs, created_at + :maxHoldMs),
                   extension_count = extension_count + 1, updated_at = :now
@@ -235,21 +236,20 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
         args,
       },
       // changes() is the extension's own count: the statement just before
-      reservationEvents("reservation_extended", `r.id = :id AND changes() = 1`, args),
-      { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args },
-    ];
-    return { statements, decision: cleanup.length };
+      extendedEvent: reservationEvents("reservation_extended", `r.id = :id AND changes() = 1`, args),
+      view,
+    } satisfies NamedStatements;
   }
   const status = kind === "confirm" ? "confirmed" : "released";
-  const statements = [
+  return {
     ...cleanup,
-    { sql: settleUnits(kind), args },
-    stockChangedEvents(reservationRows, isLiveHold, args),
-    reservationEvents(kind === "confirm" ? "reservation_confirmed" : "reservation_released", liveHold, args),
-    { sql: `UPDATE reservations SET status = '${status}', updated_at = :now WHERE ${liveHold}`, args },
-    { sql: reservationViewSql(`r.id = :id AND ${isHolder}`), args },
-  ];
-  return { statements, decision: statements.length - 2 };
+    settle: { sql: settleUnits(kind), args },
+    stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
+    holdEvent: reservationEvents(kind === "confirm" ? "reservation_confirmed" : "reservation_released", liveHold, args),
+    // the guard: its rowsAffected says whether the hold changed
+    decision: { sql: `UPDATE reservations SET status = '${status}', updated_at = :now WHERE ${liveHold}`, args },
+    view,
+  } satisfies NamedStatements;
 }
 
 async function transition({
@@ -269,10 +269,9 @@ async function transition({
 }): Promise<ChangeOutcome> {
   if (!RESERVATION_ID_PATTERN.test(id)) return { ok: false, code: "not_found" };
   const args = transitionArgs(id, holder, now, policy);
-  const { statements, decision } = transitionStatements(kind, args);
-  const results: ResultSet[] = await database.write(statements);
-  const changed = results[decision]?.rowsAffected === 1;
-  const rows = viewRowsById(results[results.length - 1]).get(id);
+  const results = await database.write(transitionStatements(kind, args));
+  const changed = results.decision.rowsAffected === 1;
+  const rows = viewRowsById(results.view).get(id);
   if (!rows) return { ok: false, code: "not_found" };
   const reservation = toView(rows, policy, now);
   if (changed) return { ok: true, reservation };

@@ -137,7 +137,7 @@ const decide = `
 // strings, not freshly concatenated ones.
 const sqlOf = (statement: InStatement) => (typeof statement === "string" ? statement : statement.sql);
 const reserveSql = {
-  expire: expireStatements(touchingRows(groupRows), {}).map(sqlOf),
+  ...Object.fromEntries(Object.entries(expireStatements(touchingRows(groupRows), {})).map(([n, s]) => [n, sqlOf(s)])),
   decide,
   reserveUnits: `UPDATE inventory
           SET reserved = inventory.reserved + t.quantity, updated_at = :now
@@ -154,16 +154,7 @@ const reserveSql = {
   createdEvents: sqlOf(reservationEvents("reservation_created", ofThisGroup, {})),
   created: reservationViewSql(ofThisGroup),
 };
-const inOrder = [
-  ...reserveSql.expire,
-  reserveSql.decide,
-  reserveSql.reserveUnits,
-  reserveSql.insertLines,
-  reserveSql.stockEvents,
-  reserveSql.createdEvents,
-  reserveSql.created,
-];
-const createdIndex = inOrder.indexOf(reserveSql.created);
+const reserveSqlEntries = Object.entries(reserveSql);
 
 function toJson(command: ReserveCommand) {
   checkNames(command);
@@ -193,9 +184,9 @@ export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
       commands: JSON.stringify(commands.map(toJson)),
     };
     return {
-      statements: inOrder.map((sql) => ({ sql, args })),
+      statements: Object.fromEntries(reserveSqlEntries.map(([name, sql]) => [name, { sql, args }])),
       outcomes(results) {
-        const created = viewRowsById(results[createdIndex]);
+        const created = viewRowsById(results.created);
         return commands.map((c) => created.get(c.id) ?? null);
       },
     };

@@ -29,22 +29,32 @@ export async function addProduct(
   database: Database,
   { id, rows, priceCents = 1000 }: { id: string; rows: Record<string, number>; priceCents?: number },
 ) {
-  await database.write([
-    ...warehouseIds.map((w) => ({
-      sql: "INSERT OR IGNORE INTO warehouses (id, name, city) VALUES (:id, :name, :name)",
-      args: { id: w, name: w.toUpperCase() },
-    })),
-    {
+  await database.write({
+    ...Object.fromEntries(
+      warehouseIds.map((w) => [
+        `warehouse ${w}`,
+        {
+          sql: "INSERT OR IGNORE INTO warehouses (id, name, city) VALUES (:id, :name, :name)",
+          args: { id: w, name: w.toUpperCase() },
+        },
+      ]),
+    ),
+    product: {
       sql: `INSERT INTO products (id, name, description, price_cents, currency, image_url, category, created_at)
             VALUES (:id, :id, 'test product', :priceCents, 'INR', '/x.svg', 'Test', 0)`,
       args: { id, priceCents },
     },
-    ...Object.entries(rows).map(([warehouseId, total]) => ({
-      sql: `INSERT INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
-            VALUES (:id, :warehouseId, :total, 0, 0, 0)`,
-      args: { id, warehouseId, total },
-    })),
-  ]);
+    ...Object.fromEntries(
+      Object.entries(rows).map(([warehouseId, total]) => [
+        `stock ${warehouseId}`,
+        {
+          sql: `INSERT INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
+                VALUES (:id, :warehouseId, :total, 0, 0, 0)`,
+          args: { id, warehouseId, total },
+        },
+      ]),
+    ),
+  });
 }
 
 export type Counts = { productId: string; warehouseId: string; total: number; reserved: number; sold: number };

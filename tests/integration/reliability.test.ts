@@ -144,9 +144,9 @@ const hold = (base: string) => call(base, "/api/reservations", { method: "POST",
 describe("a full disk", () => {
   test("holds get 503 storage_full with Retry-After, nothing is half-written, and they work again when space returns", async () => {
     const { url, base, database } = await inProcessServer();
-    const [pages] = await database.write(["PRAGMA page_count"]);
+    const { pages } = await database.write({ pages: "PRAGMA page_count" });
     // the writer's connection may not grow the file past its size now
-    await database.write([`PRAGMA max_page_count = ${Number(pages!.rows[0]![0])}`]);
+    await database.write({ limit: `PRAGMA max_page_count = ${Number(pages.rows[0]![0])}` });
 
     const answers = [];
     for (let i = 0; i < 400; i++) {
@@ -168,7 +168,7 @@ describe("a full disk", () => {
       .map((a) => (a.body as { reservation: { id: string } }).reservation.id);
     expect((await statusesOf(url, acknowledged)).size).toBe(acknowledged.length);
 
-    await database.write(["PRAGMA max_page_count = 1073741823"]);
+    await database.write({ limit: "PRAGMA max_page_count = 1073741823" });
     expect((await hold(base)).status).toBe(201);
     expect(await booksBalance(url)).toEqual({ integrity: "ok", drift: 0 });
   });
@@ -183,9 +183,9 @@ describe("the writer thread dying", () => {
     // as a crash would, while holds are on their way
     const inFlight = Array.from({ length: 20 }, () => hold(base));
     const killer = database
-      .write([
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i, hex(randomblob(32)) FROM n",
-      ])
+      .write({
+        huge: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i, hex(randomblob(32)) FROM n",
+      })
       .catch((error: unknown) => error);
     const answers = await Promise.all(inFlight);
     await killer;

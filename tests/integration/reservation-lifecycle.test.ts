@@ -257,7 +257,7 @@ describe("the database itself", () => {
       "UPDATE inventory SET total = -1",
     ];
     for (const sql of attempts) {
-      await expect(database.write([{ sql, args: {} }])).rejects.toThrow(/CHECK constraint failed/);
+      await expect(database.write({ statement: { sql, args: {} } })).rejects.toThrow(/CHECK constraint failed/);
     }
     expect((await rawCounts(database))[0]).toMatchObject({ total: 5, reserved: 0, sold: 0 });
   });

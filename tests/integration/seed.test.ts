@@ -24,7 +24,7 @@ describe("the demo catalogue", () => {
     const database = await freshDatabase();
     expect(await seedIfEmpty(database, 1_000)).toBe(true);
     const seeded = await rawCounts(database);
-    await database.write([{ sql: "UPDATE inventory SET sold = sold + 1 WHERE total > sold", args: {} }]);
+    await database.write({ statement: { sql: "UPDATE inventory SET sold = sold + 1 WHERE total > sold", args: {} } });
     const used = await rawCounts(database);
 
     expect(await seedIfEmpty(database, 2_000)).toBe(false);

@@ -62,11 +62,16 @@ describe("sweep (the domain function behind every trigger)", () => {
     const now = 10 * KEY_LIFETIME_MS;
     const ages = [KEY_LIFETIME_MS + 1, KEY_LIFETIME_MS + 5_000, KEY_LIFETIME_MS, 1];
     await database.write(
-      ages.map((age, i) => ({
-        sql: `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
-              VALUES ('client', :key, 'h', 201, '{}', :createdAt)`,
-        args: { key: `k${i}`, createdAt: now - age },
-      })),
+      Object.fromEntries(
+        ages.map((age, i) => [
+          `key ${i}`,
+          {
+            sql: `INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
+                  VALUES ('client', :key, 'h', 201, '{}', :createdAt)`,
+            args: { key: `k${i}`, createdAt: now - age },
+          },
+        ]),
+      ),
     );
 
     expect(await sweep({ database, now })).toEqual({ expired: 0, idempotencyKeysPruned: 2 });

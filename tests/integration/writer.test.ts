@@ -33,7 +33,7 @@ describe("the one writer per process", () => {
         policy: holdPolicy(600),
         now: 1,
       });
-    const bad = () => database.write([{ sql: "UPDATE inventory SET reserved = total + 1", args: {} }]);
+    const bad = () => database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
 
     const results = await Promise.allSettled([good(), bad(), good(), good(), bad(), good()]);
 
@@ -53,13 +53,13 @@ describe("the one writer per process", () => {
     const database = await freshDatabase();
     await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
     const writes = Array.from({ length: 30 }, () =>
-      database.write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }]),
+      database.write({ statement: { sql: "UPDATE inventory SET reserved = reserved + 1", args: {} } }),
     );
 
     await database.close();
 
     await expect(Promise.all(writes)).resolves.toHaveLength(30);
-    await expect(database.write([{ sql: "SELECT 1", args: {} }])).rejects.toThrow(/closed/);
+    await expect(database.write({ statement: { sql: "SELECT 1", args: {} } })).rejects.toThrow(/closed/);
   });
 
   test("a write waiting out another process's lock never stops this process's event loop", async () => {
@@ -70,7 +70,7 @@ describe("the one writer per process", () => {
     const started = Date.now();
     const timerFiredAfter = new Promise<number>((resolve) => setTimeout(() => resolve(Date.now() - started), 20));
     const writtenAfter = database
-      .write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }])
+      .write({ statement: { sql: "UPDATE inventory SET reserved = reserved + 1", args: {} } })
       .then(() => Date.now() - started);
 
     expect(await writtenAfter).toBeGreaterThan(300);
@@ -85,7 +85,7 @@ describe("the one writer per process", () => {
     const { database, locker } = await lockedByAnotherProcess(400, { busyRetryBudgetMs: 0 });
 
     const failure = await database
-      .write([{ sql: "UPDATE inventory SET reserved = reserved + 1", args: {} }])
+      .write({ statement: { sql: "UPDATE inventory SET reserved = reserved + 1", args: {} } })
       .catch((error: unknown) => error);
     await locker.output;
 
@@ -123,7 +123,9 @@ describe("the one writer per process", () => {
         byName: r.rows.map((row) => ({ ...row })),
       }));
 
-    const viaThread = shape(await threaded.write(statements));
+    // the same list, named by position, for the writer's named results
+    const named = Object.fromEntries(statements.map((statement, i) => [`s${i}`, statement]));
+    const viaThread = shape(Object.values(await threaded.write(named)));
     const viaClient = shape(await direct.reader.batch(statements, "write"));
     expect(viaThread).toEqual(viaClient);
     expect(viaThread[5]?.byIndex).toEqual([["lamp", 1, 2, 2]]);
@@ -134,7 +136,7 @@ describe("the one writer per process", () => {
         () => null,
         (e: LibsqlError) => ({ code: e.code, extendedCode: e.extendedCode, rawCode: e.rawCode, message: e.message }),
       );
-    const threadError = await failure(threaded.write(oversell));
+    const threadError = await failure(threaded.write({ oversell: oversell[0]! }));
     const clientError = await failure(direct.reader.batch(oversell, "write"));
     // (@libsql/client's batch says its code twice in the message; once is enough)
     expect({ ...threadError, message: undefined }).toEqual({ ...clientError, message: undefined });
