@@ -1,12 +1,12 @@
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import type { ProductView } from "../models/inventory";
+import type { ProductView } from "~/models/inventory";
 import {
   MAX_LINES_PER_HOLD,
   reservationLineSchema,
   reservationStatuses,
   type ReservationView,
-} from "../models/reservation";
+} from "~/models/reservation";
 
 // The JSON API's shapes. The request schemas here are the ones the routes
 // validate with, and the OpenAPI document is generated from them (and from
@@ -14,11 +14,11 @@ import {
 // the document cannot drift from the code.
 extendZodWithOpenApi(z);
 
-export const reservationLine = reservationLineSchema.openapi("ReservationLine", {
+const reservationLine = reservationLineSchema.openapi("ReservationLine", {
   example: { productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 },
 });
 
-export const reserveItemsRequest = z
+const reserveItemsRequest = z
   .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD) })
   .strict()
   .openapi("ReserveItemsRequest");
@@ -57,7 +57,7 @@ export const idempotencyKeyHeader = z
 
 const isoTime = z.string().datetime().openapi({ example: "2026-11-22T10:15:00.000Z" });
 
-export const stockLevel = z
+const stockLevel = z
   .object({
     warehouseId: z.string(),
     warehouseName: z.string(),
@@ -87,7 +87,7 @@ export const productList = z
 
 export const warehouse = z.object({ id: z.string(), name: z.string(), city: z.string() }).openapi("Warehouse");
 
-export const reservationItem = z
+const reservationItem = z
   .object({
     productId: z.string(),
     warehouseId: z.string(),

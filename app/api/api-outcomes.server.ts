@@ -1,10 +1,10 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
+import { takeWrite } from "~/http/rate-limit.server";
 import type { ChangeOutcome, ClientLimit, ReserveOutcome } from "~/models/reservation.server";
-import { takeWrite } from "../http/rate-limit.server";
 import { apiError, apiJson } from "./api.server";
 
-// Domain outcomes as HTTP answers: the statuses DESIGN.md lists.
+// Domain outcomes as HTTP answers, with the statuses README.md lists.
 
 export function reserveResponse(outcome: ReserveOutcome): Response {
   if (outcome.ok) {
@@ -39,7 +39,7 @@ export function reserveResponse(outcome: ReserveOutcome): Response {
 
 // "You already hold 10 of the 10 holds one client may have at once; pay
 // for or cancel one first."
-export function clientLimitMessage(limit: ClientLimit): string {
+function clientLimitMessage(limit: ClientLimit): string {
   const who = limit.scope === "client" ? "one client" : "everyone on your network together";
   const what = limit.measure === "holds" ? "holds" : "units on hold";
   return (

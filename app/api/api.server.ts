@@ -1,8 +1,9 @@
 import type { z } from "zod";
+import { bearerToken } from "~/http/credentials.server";
+import { sessionHolder } from "~/http/session.server";
+import { unavailableBecause } from "~/infra/db/db.server";
 import type { Holder } from "~/models/reservation.server";
 import { hashSecret } from "~/models/reservation.server";
-import { sessionHolder } from "../http/session.server";
-import { unavailableBecause } from "../infra/db/db.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.
@@ -23,7 +24,8 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "method_not_allowed"
-  | "internal_error";
+  | "internal_error"
+  | "unauthorized";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);
@@ -87,10 +89,17 @@ export function parseWith<S extends z.ZodTypeAny>(
 // A hold's holder: the API client with its hold token, or the browser
 // session that made it. A malformed Authorization header is simply no token.
 export async function apiHolder(request: Request, sessionSecret: string): Promise<Holder> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  const token = bearerToken(request);
   const session = await sessionHolder(request, sessionSecret);
-  return { tokenHash: match ? hashSecret(match[1]!) : null, sessionHash: session.sessionHash };
+  return { tokenHash: token ? hashSecret(token) : null, sessionHash: session.sessionHash };
 }
+
+// The one answer for a failure on our side, whoever gives it: an API route,
+// or the server before any route ran.
+export const INTERNAL_ERROR = {
+  code: "internal_error",
+  message: "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.",
+} as const;
 
 // Runs an API handler so that nothing unexpected reaches the caller as a
 // stack trace: it is logged, and the caller gets a plain 500 envelope.
@@ -120,10 +129,6 @@ export async function guarded(
       );
     }
     log("api error", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    return apiError(
-      500,
-      "internal_error",
-      "Something went wrong on our side. Retrying with the same Idempotency-Key is safe.",
-    );
+    return apiError(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message);
   }
 }

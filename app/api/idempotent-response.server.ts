@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { idempotencyKeyHeader } from "~/api/api-contract.server";
+import type { Clock } from "~/infra/clock.server";
+import type { Database } from "~/infra/db/db.server";
 import { abandonIdempotent, beginIdempotent, completeIdempotent, findFinished } from "~/models/idempotency.server";
-import type { Clock } from "../infra/clock.server";
-import type { Database } from "../infra/db/db.server";
 import { apiError, describeIssues } from "./api.server";
 
 // An answer is stored for replay only when it says something about a real

@@ -35,7 +35,7 @@ export function ProductCard({ product, live }: { product: ProductView; live: Liv
   );
 }
 
-export function StockPill({ available }: { available: number }) {
+function StockPill({ available }: { available: number }) {
   const tone =
     available <= 0
       ? "bg-surface text-muted border-line"

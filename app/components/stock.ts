@@ -1,6 +1,6 @@
+import type { LiveStock } from "~/live/live-updates";
 import type { StockLevel } from "~/models/inventory";
 import type { ClientLimit } from "~/models/reservation";
-import type { LiveStock } from "../live/live-updates";
 
 // How stock reads to a shopper, shared by every page that shows it.
 

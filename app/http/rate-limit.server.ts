@@ -19,7 +19,7 @@ export type RateLimiter = {
   size: () => number;
 };
 
-export const DEFAULT_MAX_KEYS = 50_000;
+const DEFAULT_MAX_KEYS = 50_000;
 
 export function createRateLimiter(perMinute: number, { maxKeys = DEFAULT_MAX_KEYS } = {}): RateLimiter {
   // a Map iterates in insertion order: re-inserting on every use keeps the

@@ -62,7 +62,6 @@ const envSchema = z.object({
   HOLD_TTL_SECONDS: int(600, { min: 1, max: 24 * 3600 }),
   SESSION_SECRET: secret,
   CRON_SECRET: secret,
-  ADMIN_TOKEN: secret,
   // writes (holds, payments, cancels, extensions) one client address may
   // make per minute; 0 turns the limit off
   RATE_LIMIT_PER_MINUTE: int(120, { min: 0, max: 1_000_000 }),
@@ -86,15 +85,14 @@ const envSchema = z.object({
   SWEEP_URL: httpUrl,
 });
 
-export type Env = Omit<z.infer<typeof envSchema>, "SESSION_SECRET" | "CRON_SECRET" | "ADMIN_TOKEN"> & {
+export type Env = Omit<z.infer<typeof envSchema>, "SESSION_SECRET" | "CRON_SECRET"> & {
   SESSION_SECRET: string;
   CRON_SECRET: string;
-  ADMIN_TOKEN: string;
 };
 
 export class EnvError extends Error {}
 
-const secrets = ["SESSION_SECRET", "CRON_SECRET", "ADMIN_TOKEN"] as const;
+const secrets = ["SESSION_SECRET", "CRON_SECRET"] as const;
 
 type DatabaseSettings = {
   DATABASE_URL: string;

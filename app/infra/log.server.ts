@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // object (Fly's log shipping and any log search can filter on the fields);
 // in development it is a readable `message key=value …` line.
 
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 export type Log = (message: string, fields?: LogFields) => void;
 
 // Lines logged in one turn of the event loop leave in one write: stdout to a

@@ -1,11 +1,11 @@
 import type { Clock } from "~/infra/clock.server";
 import type { Database } from "~/infra/db/db.server";
-import { lastEventId, readEventsAfter, type HoldfastEvent } from "../models/events.server";
-import { readStock } from "../models/inventory.server";
-import type { ReservationStatus } from "../models/reservation";
+import { lastEventId, readEventsAfter, type HoldfastEvent } from "~/models/events.server";
+import { readStock } from "~/models/inventory.server";
+import type { ReservationStatus } from "~/models/reservation";
 import type { LiveReservationMessage, LiveStockMessage } from "./live";
 
-// The live side of the outbox (DESIGN.md, "Events"): one hub per process
+// The live side of the outbox (ARCHITECTURE.md, "The outbox"): one hub per process
 // tails the events table — one query per tick for the whole process, never
 // one per connected browser — and fans what changed out to the streams that
 // watch it.

@@ -1,4 +1,4 @@
-import type { ReservationStatus } from "../models/reservation";
+import type { ReservationStatus } from "~/models/reservation";
 
 // What the live streams carry, shared by the server and the pages. Every
 // message is the whole current state of what the stream watches, never a

@@ -20,8 +20,8 @@ export type SseChannel = {
   close: (reconnectInMs?: number) => void;
 };
 
-export const HEARTBEAT_MS = 15_000;
-export const RETRY_MS = 2_000;
+const HEARTBEAT_MS = 15_000;
+const RETRY_MS = 2_000;
 
 const encoder = new TextEncoder();
 const frameEnd = /\n\n$/;

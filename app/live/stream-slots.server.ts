@@ -3,7 +3,7 @@
 // ends, so one client cannot hold thousands of connections open and a busy
 // process turns new streams away (429) rather than run out of memory.
 
-export type StreamSlot = { release: () => void };
+type StreamSlot = { release: () => void };
 
 export type StreamSlots = {
   take: (address: string) => { ok: true; slot: StreamSlot } | { ok: false; scope: "process" | "client" };

@@ -1,15 +1,13 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { Database } from "~/infra/db/db.server";
 
-export const eventTypes = [
-  "reservation_created",
-  "reservation_confirmed",
-  "reservation_released",
-  "reservation_expired",
-  "reservation_extended",
-  "stock_changed",
-] as const;
-export type EventType = (typeof eventTypes)[number];
+type EventType =
+  | "reservation_created"
+  | "reservation_confirmed"
+  | "reservation_released"
+  | "reservation_expired"
+  | "reservation_extended"
+  | "stock_changed";
 
 export type HoldfastEvent = {
   id: number;

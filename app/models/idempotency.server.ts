@@ -1,17 +1,17 @@
 import type { Database } from "~/infra/db/db.server";
 
-// Idempotency-Key, as DESIGN.md says: the first request runs and its
+// Idempotency-Key (README.md, "Safe to call twice"): the first request runs and its
 // response is stored; a repeat with the same key and body replays it; the
 // same key with another body is a conflict; a repeat while the first is
 // still running waits for it, then gives up. Keys live in a scope (the
 // caller and the route), so one client's key never replays another's.
 
-// An Idempotency-Key is honoured for 24 hours (DESIGN.md, "HTTP API"); a
+// An Idempotency-Key is honoured for 24 hours (the API's promise); a
 // retry later than that is a new request, and the sweep prunes the key.
 export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 // A key still "in progress" this long after it began belongs to a request
 // whose process died: a retry may take it over.
-export const ABANDONED_AFTER_MS = 60 * 1000;
+const ABANDONED_AFTER_MS = 60 * 1000;
 
 export type IdempotencyStart =
   | { kind: "proceed" }

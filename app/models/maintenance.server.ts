@@ -25,7 +25,7 @@ export async function sweep({ database, now }: { database: Database; now: number
 // after a long pause never holds the write lock for long. The age test is
 // the guard: a key still inside the window is never touched, and two
 // sweeps at once simply find less to delete.
-export async function pruneIdempotencyKeys({
+async function pruneIdempotencyKeys({
   database,
   now,
   batchSize = 1000,

@@ -25,13 +25,13 @@ export function hashSecret(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
 
-export function newHoldToken(): string {
+function newHoldToken(): string {
   return randomBytesFromPool(32).toString("base64url");
 }
 
 export type { ClientLimit } from "./reservation";
 
-export type ShortLine = ReservationLine & { available: number; stock: StockLevel[] };
+type ShortLine = ReservationLine & { available: number; stock: StockLevel[] };
 
 // Who is asking for a hold, for the fair-use caps: the browser session when
 // there is one, else the address; and the address in every case. Both are

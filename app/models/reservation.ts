@@ -4,16 +4,6 @@ import { z } from "zod";
 export const reservationStatuses = ["pending", "confirmed", "released", "expired"] as const;
 export type ReservationStatus = (typeof reservationStatuses)[number];
 
-export const failureCodes = [
-  "not_found",
-  "insufficient_stock",
-  "invalid_state",
-  "reservation_expired",
-  "extension_limit_reached",
-  "client_limit_reached",
-] as const;
-export type FailureCode = (typeof failureCodes)[number];
-
 export const MAX_LINES_PER_HOLD = 20;
 
 // An id as the shop makes them (products, warehouses): checked before any

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { hasBearerSecret, noStoreJson } from "~/http/ops.server";
+import { apiError, apiJson } from "~/api/api.server";
+import { hasBearerSecret } from "~/http/credentials.server";
 import { sweepAndLog } from "~/models/maintenance.server";
 
 // For any external scheduler, and for `npm run sweep` when the embedded
@@ -8,16 +9,16 @@ import { sweepAndLog } from "~/models/maintenance.server";
 async function expireReservations({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   const { database, clock, env, log } = context.app;
   if (!hasBearerSecret(request, env.CRON_SECRET)) {
-    return noStoreJson({ error: { code: "unauthorized", message: "Send Authorization: Bearer <CRON_SECRET>." } }, 401, {
-      "WWW-Authenticate": "Bearer",
+    return apiError(401, "unauthorized", "Send Authorization: Bearer <CRON_SECRET>.", {
+      headers: { "WWW-Authenticate": "Bearer" },
     });
   }
   try {
     const { expired } = await sweepAndLog({ database, now: clock(), log, trigger: "http" });
-    return noStoreJson({ expired });
+    return apiJson({ expired });
   } catch {
     // already logged with its cause; the caller retries on its next run
-    return noStoreJson({ error: { code: "unavailable", message: "The sweep failed; try again later." } }, 503);
+    return apiError(503, "service_unavailable", "The sweep failed; try again later.");
   }
 }
 

@@ -1,13 +1,13 @@
+import { createRateLimiter } from "~/http/rate-limit.server";
+import { systemClock, type Clock } from "~/infra/clock.server";
+import { createDatabase } from "~/infra/db/db.server";
+import type { Env } from "~/infra/env.server";
+import { createLog, type Log } from "~/infra/log.server";
 import { startLiveHub } from "~/live/live.server";
+import { createStreamSlots } from "~/live/stream-slots.server";
 import { holdPolicy } from "~/models/reservation";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
-import { createRateLimiter } from "../http/rate-limit.server";
-import { systemClock, type Clock } from "../infra/clock.server";
-import { createDatabase } from "../infra/db/db.server";
-import type { Env } from "../infra/env.server";
-import { createLog, type Log } from "../infra/log.server";
-import { createStreamSlots } from "../live/stream-slots.server";
 import type { AppContext } from "./context.server";
 import { startSweeper } from "./sweeper.server";
 

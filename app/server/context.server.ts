@@ -1,12 +1,12 @@
+import type { Client } from "~/http/client.server";
+import type { RateLimiter } from "~/http/rate-limit.server";
+import type { Clock } from "~/infra/clock.server";
+import type { Database } from "~/infra/db/db.server";
+import type { Env } from "~/infra/env.server";
+import type { Log } from "~/infra/log.server";
 import type { LiveHub } from "~/live/live.server";
+import type { StreamSlots } from "~/live/stream-slots.server";
 import type { FairUse, HoldPolicy } from "~/models/reservation";
-import type { Client } from "../http/client.server";
-import type { RateLimiter } from "../http/rate-limit.server";
-import type { Clock } from "../infra/clock.server";
-import type { Database } from "../infra/db/db.server";
-import type { Env } from "../infra/env.server";
-import type { Log } from "../infra/log.server";
-import type { StreamSlots } from "../live/stream-slots.server";
 
 // What the server hands every loader and action: one database (and so one
 // writer) per process, the clock, the configuration and the log.

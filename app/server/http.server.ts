@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import serveStatic from "serve-static";
-import { clientOf, type Client } from "../http/client.server";
-import { logRequests } from "../infra/log.server";
+import { INTERNAL_ERROR } from "~/api/api.server";
+import { clientOf, type Client } from "~/http/client.server";
+import { logRequests } from "~/infra/log.server";
 import type { AppContext } from "./context.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
@@ -46,6 +47,13 @@ const pageTitles: Record<number, string> = {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+// A failure on our side: the API's one 500 body, or a page that says the
+// same in the shop's words.
+const internalError = (req: IncomingMessage) =>
+  isApi(req)
+    ? { status: 500, ...INTERNAL_ERROR }
+    : { status: 500, code: INTERNAL_ERROR.code, message: "Please try again in a moment." };
+
 // The refusal page's look: the shop's type and colours, kept inline (with
 // the response's nonce) because the stylesheet's hashed name belongs to the
 // Remix build.
@@ -61,7 +69,7 @@ const refusalStyle = `
 
 // An answer the server gives itself, before or instead of a route: JSON in
 // the API's envelope under /api/, a small page everywhere else.
-export async function sendRefusal(
+async function sendRefusal(
   req: IncomingMessage,
   res: ServerResponse,
   {
@@ -169,12 +177,7 @@ export function createHttpHandler({
     const toPage = () => {
       page(req, res, client, nonce).catch((error: unknown) => {
         onError(error);
-        void sendRefusal(req, res, {
-          nonce,
-          status: 500,
-          code: "internal_error",
-          message: "Please try again in a moment.",
-        });
+        void sendRefusal(req, res, { nonce, ...internalError(req) });
       });
     };
     const toApi = () => {
@@ -249,12 +252,7 @@ export function createHttpHandler({
       route(req, res, client, nonce);
     } catch (error) {
       onError(error);
-      void sendRefusal(req, res, {
-        nonce,
-        status: 500,
-        code: "internal_error",
-        message: "Please try again in a moment.",
-      });
+      void sendRefusal(req, res, { nonce, ...internalError(req) });
     }
   };
 }

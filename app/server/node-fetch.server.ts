@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { finished } from "node:stream/promises";
-import type { Client } from "../http/client.server";
+import type { Client } from "~/http/client.server";
 
 // node:http on one side, the Fetch Request and Response that Remix and the
 // API's routes speak on the other.
@@ -109,7 +109,7 @@ export async function sendWhole(res: ServerResponse, response: Response, head: b
 // is cut off. Live messages are whole states, so a stream that fell this
 // far behind loses nothing by starting over: the browser reconnects with
 // its Last-Event-ID and gets the current state.
-export const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
+const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
 
 // A reply that may stream (documents, Server-Sent Events). Backpressure is
 // honoured: a document waits while the socket's buffer is full, and reads

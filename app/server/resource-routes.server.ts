@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { Router, type Request as ExpressRequest } from "express";
-import type { Client } from "../http/client.server";
+import { INTERNAL_ERROR } from "~/api/api.server";
+import type { Client } from "~/http/client.server";
 import { discardRest, MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
 
 // Remix's request pipeline costs more CPU than everything else in a small
@@ -75,10 +76,7 @@ export function resourceRoutes({
         response = thrown;
       } else {
         onError(thrown);
-        response = Response.json(
-          { error: { code: "internal_error", message: "Something went wrong on our side." } },
-          { status: 500, headers: { "Cache-Control": "no-store" } },
-        );
+        response = Response.json({ error: INTERNAL_ERROR }, { status: 500, headers: { "Cache-Control": "no-store" } });
       }
     }
     await sendWhole(res, response, req.method === "HEAD");

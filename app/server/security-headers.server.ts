@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import helmet from "helmet";
-import { randomBytesFromPool } from "../infra/random.server";
+import { randomBytesFromPool } from "~/infra/random.server";
 
 // Security headers on every response, by helmet: a Content-Security-Policy
 // whose scripts must carry this response's nonce (Remix's hydration scripts

@@ -1,7 +1,7 @@
+import type { Clock } from "~/infra/clock.server";
+import type { Database } from "~/infra/db/db.server";
+import type { Log } from "~/infra/log.server";
 import { sweepAndLog } from "~/models/maintenance.server";
-import type { Clock } from "../infra/clock.server";
-import type { Database } from "../infra/db/db.server";
-import type { Log } from "../infra/log.server";
 
 export type Sweeper = {
   // resolves once no sweep is running and none will start again

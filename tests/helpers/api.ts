@@ -24,7 +24,7 @@ export async function call(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-export function expectErrorEnvelope(body: unknown) {
+function expectErrorEnvelope(body: unknown) {
   expect(body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
 }
 

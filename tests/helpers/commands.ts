@@ -4,7 +4,7 @@ import path from "node:path";
 export type CommandResult = { code: number | null; stdout: string; stderr: string };
 
 // Runs a command to its end and collects what it printed.
-export function runCommand(command: string, args: string[], env: Record<string, string>): Promise<CommandResult> {
+function runCommand(command: string, args: string[], env: Record<string, string>): Promise<CommandResult> {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";

@@ -22,7 +22,7 @@ export async function freshDatabase(config: Partial<DatabaseConfig> = {}): Promi
   return database;
 }
 
-export const warehouseIds = ["blr-01", "del-01", "mum-01", "hyd-01"] as const;
+const warehouseIds = ["blr-01", "del-01", "mum-01", "hyd-01"] as const;
 
 // Stock for a test: `rows` maps warehouse ids to total units.
 export async function addProduct(

@@ -25,7 +25,7 @@ const workerFile = "./db-writer.worker.js";
 // write can happen in this process any more. Recognised by its code, not by
 // class: the server bundle and the Remix build each carry a copy of this
 // module.
-export class WriterStoppedError extends Error {
+class WriterStoppedError extends Error {
   readonly code = "HOLDFAST_WRITER_STOPPED";
 }
 

@@ -13,7 +13,7 @@ import {
   type WriteKind,
 } from "./write-queue.server";
 
-export type { NamedResults, NamedStatements, WriteKind } from "./write-queue.server";
+export type { NamedStatements, WriteKind } from "./write-queue.server";
 
 export type DatabaseConfig = {
   url: string;

@@ -1,26 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import type { Database } from "~/infra/db/db.server";
 import { version } from "../../package.json";
-import type { Database } from "../infra/db/db.server";
 
-// What operators and schedulers call: the cron sweep and the health check.
-
-// Operational answers must never be cached by Fly's proxy or anything else.
-export function noStoreJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
-}
-
-// `Authorization: Bearer <secret>`, compared in constant time. Both sides are
-// hashed first so the comparison also takes the same time whatever the
-// length of the guess.
-export function hasBearerSecret(request: Request, secret: string): boolean {
-  const header = request.headers.get("Authorization") ?? "";
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  const given = createHash("sha256")
-    .update(match?.[1] ?? "")
-    .digest();
-  const expected = createHash("sha256").update(secret).digest();
-  return match !== null && timingSafeEqual(given, expected);
-}
+// Whether this process can serve: what Fly's health check asks.
 
 export type Health =
   | { status: "ok"; version: string; database: { reachable: true; ms: number } }

@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+// What a caller sends in `Authorization: Bearer <token>`: a hold token, or a
+// shared secret such as CRON_SECRET. A malformed header is no token.
+export function bearerToken(request: Request): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "");
+  return match ? match[1]! : null;
+}
+
+// The caller's bearer token is `secret`, compared in constant time. Both
+// sides are hashed first so the comparison also takes the same time
+// whatever the length of the guess.
+export function hasBearerSecret(request: Request, secret: string): boolean {
+  const token = bearerToken(request);
+  const given = createHash("sha256")
+    .update(token ?? "")
+    .digest();
+  const expected = createHash("sha256").update(secret).digest();
+  return timingSafeEqual(given, expected) && token !== null;
+}
