@@ -1,7 +1,8 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
 import { takeWrite } from "~/http/rate-limit.server";
-import type { ChangeOutcome, ClientLimit, ReserveOutcome } from "~/models/reservation.server";
+import type { ChangeOutcome } from "~/models/hold-changes.server";
+import type { ClientLimit, ReserveOutcome } from "~/models/reservation.server";
 import { apiError, apiJson } from "./api.server";
 
 // Domain outcomes as HTTP answers, with the statuses README.md lists.

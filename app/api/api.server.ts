@@ -2,8 +2,8 @@ import type { z } from "zod";
 import { bearerToken } from "~/http/credentials.server";
 import { sessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
-import type { Holder } from "~/models/reservation.server";
-import { hashSecret } from "~/models/reservation.server";
+import type { Holder } from "~/models/holder.server";
+import { hashSecret } from "~/models/holder.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { emptyRequest } from "~/api/api-contract.server";
 import type { Database } from "~/infra/db/db.server";
+import type { ChangeOutcome } from "~/models/hold-changes.server";
+import type { Holder } from "~/models/holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
-import type { ChangeOutcome, Holder } from "~/models/reservation.server";
 import { admitWrite, changeResponse } from "./api-outcomes.server";
 import { apiHolder, guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
 import { idempotent } from "./idempotent-response.server";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createCookieSessionStorage, type SessionStorage } from "@remix-run/node";
-import { hashSecret, type Holder } from "~/models/reservation.server";
+import { hashSecret, type Holder } from "~/models/holder.server";
 
 // A browser's holds belong to its session: an httpOnly, signed cookie that
 // carries a random holder id. Only its hash is stored with a reservation.

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { methodNotAllowed } from "~/api/api.server";
 import { reservationChange } from "~/api/reservation-change.server";
-import { confirm } from "~/models/reservation.server";
+import { confirm } from "~/models/hold-changes.server";
 
 // Payment succeeded: sell the held units. Safe to retry with Idempotency-Key.
 export const action = (args: ActionFunctionArgs) => reservationChange(args, confirm, { idempotent: true });

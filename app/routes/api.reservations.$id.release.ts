@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { methodNotAllowed } from "~/api/api.server";
 import { reservationChange } from "~/api/reservation-change.server";
-import { release } from "~/models/reservation.server";
+import { release } from "~/models/hold-changes.server";
 
 // The shopper gave up: the units go back on sale. Releasing twice is fine.
 export const action = (args: ActionFunctionArgs) => reservationChange(args, release);

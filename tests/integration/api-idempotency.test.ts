@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { clientKeys, hashSecret } from "~/models/reservation.server";
+import { hashSecret } from "~/models/holder.server";
+import { clientKeys } from "~/models/reservation.server";
 import { bearer, call, sessionCookie, setStock } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
+import { release } from "~/models/hold-changes.server";
 import { holdPolicy, type FairUse } from "~/models/reservation";
-import { clientKeys, release, reserve, type ReserveOutcome } from "~/models/reservation.server";
+import { clientKeys, reserve, type ReserveOutcome } from "~/models/reservation.server";
 import { call, sessionCookie, setStock } from "../helpers/api";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { startServer } from "../helpers/server";

@@ -3,8 +3,10 @@ import type { Database } from "~/infra/db/db.server";
 import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
 import { startLiveHub, type LiveStream } from "~/live/live.server";
 import { eventStream } from "~/live/sse.server";
+import { confirm } from "~/models/hold-changes.server";
+import { hashSecret } from "~/models/holder.server";
 import { holdPolicy } from "~/models/reservation";
-import { confirm, hashSecret, reserve } from "~/models/reservation.server";
+import { reserve } from "~/models/reservation.server";
 import { addProduct, freshDatabase, testDatabaseUrl, uncapped } from "../helpers/database";
 import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
 

@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
 import { expireDue } from "~/models/expiry.server";
+import { confirm, extend, release } from "~/models/hold-changes.server";
+import { hashSecret, type Holder } from "~/models/holder.server";
 import { readStock } from "~/models/inventory.server";
 import { holdPolicy } from "~/models/reservation";
-import {
-  confirm,
-  extend,
-  getReservation,
-  hashSecret,
-  release,
-  reserve,
-  type Holder,
-} from "~/models/reservation.server";
+import { getReservation, reserve } from "~/models/reservation.server";
 import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
 
 const policy = holdPolicy(600);

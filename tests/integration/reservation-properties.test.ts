@@ -2,9 +2,11 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
 import { expireDue } from "~/models/expiry.server";
+import { confirm, extend, release } from "~/models/hold-changes.server";
+import { hashSecret, type Holder } from "~/models/holder.server";
 import { readStock } from "~/models/inventory.server";
 import { holdPolicy, type ReservationLine } from "~/models/reservation";
-import { confirm, extend, hashSecret, release, reserve, type Holder } from "~/models/reservation.server";
+import { reserve } from "~/models/reservation.server";
 import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
 
 // Random sequences of every command against a real database with a moving
