@@ -4,18 +4,15 @@ import { lastEventId, readEventsAfter, type HoldfastEvent } from "~/models/event
 import { readStock } from "~/models/inventory.server";
 import type { ReservationStatus } from "~/models/reservation";
 import type { LiveReservationMessage, LiveStockMessage } from "./live";
+import { createRecentEvents } from "./recent-events.server";
+import { createSubscribers, type LiveStream, type StockSubscriber } from "./subscribers.server";
 
 // The live side of the outbox (ARCHITECTURE.md, "The outbox"): one hub per process
 // tails the events table — one query per tick for the whole process, never
 // one per connected browser — and fans what changed out to the streams that
 // watch it.
 
-export type LiveStream<Message> = {
-  send: (message: Message) => void;
-  // ends the stream, telling the browser to come back (to this machine or
-  // another) after about `reconnectInMs`
-  close: (reconnectInMs: number) => void;
-};
+export type { LiveStream } from "./subscribers.server";
 
 export type LiveHub = {
   // the last event this process has fanned out: a page rendered now is
@@ -45,24 +42,6 @@ export type LiveHub = {
   stop: () => Promise<void>;
 };
 
-type StockSubscriber = {
-  productIds: string[];
-  stream: LiveStream<LiveStockMessage>;
-  // owes the browser the current state (it connected with nothing, or
-  // missed something this process no longer remembers)
-  needsSnapshot: boolean;
-};
-
-type ReservationSubscriber = {
-  reservationId: string;
-  stream: LiveStream<LiveReservationMessage>;
-};
-
-// What the hub remembers of each recent event: enough to tell a browser
-// that comes back with a Last-Event-ID whether it missed anything it
-// watches.
-type Seen = { id: number; productId: string | null; reservationId: string | null };
-
 export async function startLiveHub({
   database,
   clock,
@@ -83,33 +62,12 @@ export async function startLiveHub({
   // Start from the newest event: the history before this process is in the
   // database, and a browser that needs it gets a snapshot instead.
   let cursor = await lastEventId(database);
-  let history: Seen[] = [];
-  // every event after this id is in `history`
-  let rememberedFrom = cursor;
-  const stockByProduct = new Map<string, Set<StockSubscriber>>();
-  const stockSubscribers = new Set<StockSubscriber>();
-  const reservationSubscribers = new Map<string, Set<ReservationSubscriber>>();
+  const recent = createRecentEvents({ from: cursor, size: historySize });
+  const subscribers = createSubscribers();
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<void> = Promise.resolve();
   let stopped = false;
   let failing = false;
-
-  function missed(after: number, matches: (seen: Seen) => boolean): boolean {
-    if (after < rememberedFrom) return true;
-    for (let i = history.length - 1; i >= 0 && history[i]!.id > after; i--) {
-      if (matches(history[i]!)) return true;
-    }
-    return false;
-  }
-
-  function remember(events: HoldfastEvent[]) {
-    for (const e of events) history.push({ id: e.id, productId: e.productId, reservationId: e.reservationId });
-    if (history.length > historySize) {
-      const dropped = history.length - historySize;
-      rememberedFrom = history[dropped - 1]!.id;
-      history = history.slice(dropped);
-    }
-  }
 
   function deliver<M>(stream: LiveStream<M>, message: M) {
     try {
@@ -123,8 +81,8 @@ export async function startLiveHub({
   // each gets the whole current state of what it watches.
   async function fanOutStock(changed: Set<string>, id: number) {
     const due = new Set<StockSubscriber>();
-    for (const productId of changed) for (const s of stockByProduct.get(productId) ?? []) due.add(s);
-    for (const s of stockSubscribers) if (s.needsSnapshot) due.add(s);
+    for (const productId of changed) for (const s of subscribers.watchingProduct(productId)) due.add(s);
+    for (const s of subscribers.stock) if (s.needsSnapshot) due.add(s);
     if (due.size === 0) return;
     const productIds = new Set<string>();
     for (const s of due) for (const p of s.productIds) productIds.add(p);
@@ -137,7 +95,7 @@ export async function startLiveHub({
     }
     for (const s of due) {
       // it may have gone while the stock was being read
-      if (!stockSubscribers.has(s)) continue;
+      if (!subscribers.stock.has(s)) continue;
       s.needsSnapshot = false;
       const stock: LiveStockMessage["stock"] = {};
       for (const p of s.productIds) stock[p] = available.get(p) ?? {};
@@ -148,7 +106,7 @@ export async function startLiveHub({
   function fanOutReservations(events: HoldfastEvent[]) {
     for (const e of events) {
       if (!e.reservationId || !e.type.startsWith("reservation_")) continue;
-      const watchers = reservationSubscribers.get(e.reservationId);
+      const watchers = subscribers.watchingReservation(e.reservationId);
       if (!watchers) continue;
       const message: LiveReservationMessage = {
         id: e.id,
@@ -164,7 +122,7 @@ export async function startLiveHub({
     const last = events[events.length - 1];
     if (last) {
       cursor = last.id;
-      remember(events);
+      recent.remember(events);
     }
     const changed = new Set<string>();
     for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);
@@ -193,60 +151,35 @@ export async function startLiveHub({
   }
   schedule();
 
-  function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
-    const set = map.get(key) ?? new Set<V>();
-    set.add(value);
-    map.set(key, set);
-  }
-
-  function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V) {
-    const set = map.get(key);
-    set?.delete(value);
-    if (set?.size === 0) map.delete(key);
-  }
-
   function closeStreams() {
-    const streams = [
-      ...[...stockSubscribers].map((s) => s.stream),
-      ...[...reservationSubscribers.values()].flatMap((set) => [...set].map((s) => s.stream)),
-    ];
-    stockSubscribers.clear();
-    stockByProduct.clear();
-    reservationSubscribers.clear();
     // spread the reconnects so the browsers don't all come back at once
-    for (const stream of streams) stream.close(reconnectHintMs + Math.floor(Math.random() * reconnectHintMs));
+    for (const stream of subscribers.takeAll()) {
+      stream.close(reconnectHintMs + Math.floor(Math.random() * reconnectHintMs));
+    }
   }
 
   return {
     cursor: () => cursor,
     watchStock({ productIds, after, stream }) {
       const watched = new Set(productIds);
-      const subscriber: StockSubscriber = {
+      return subscribers.addStock({
         productIds: [...watched],
         stream,
         needsSnapshot:
-          after === null || missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),
-      };
-      stockSubscribers.add(subscriber);
-      for (const p of subscriber.productIds) addTo(stockByProduct, p, subscriber);
-      return () => {
-        stockSubscribers.delete(subscriber);
-        for (const p of subscriber.productIds) removeFrom(stockByProduct, p, subscriber);
-      };
+          after === null || recent.missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),
+      });
     },
     watchReservation({ reservationId, after, current, stream }) {
-      const subscriber: ReservationSubscriber = { reservationId, stream };
-      addTo(reservationSubscribers, reservationId, subscriber);
+      const unsubscribe = subscribers.addReservation({ reservationId, stream });
       // The page reloads its data on any message, so the view read before
       // watching is enough even if it is already stale: what matters is
       // that a browser which missed a change hears about it.
-      if (after === null || missed(after, (seen) => seen.reservationId === reservationId)) {
+      if (after === null || recent.missed(after, (seen) => seen.reservationId === reservationId)) {
         deliver(stream, { id: cursor, ...current });
       }
-      return () => removeFrom(reservationSubscribers, reservationId, subscriber);
+      return unsubscribe;
     },
-    subscriberCount: () =>
-      stockSubscribers.size + [...reservationSubscribers.values()].reduce((n, set) => n + set.size, 0),
+    subscriberCount: subscribers.count,
     tick,
     accepting: () => !stopped,
     async stop() {
