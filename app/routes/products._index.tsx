@@ -111,7 +111,7 @@ export default function Products() {
             {loading ? "Loading…" : "Load more"}
           </Link>
         ) : (
-          <p className="text-sm text-muted">That&rsquo;s everything in the shop.</p>
+          <p className="text-sm text-muted">{"That's everything in the shop."}</p>
         )}
       </div>
     </>
