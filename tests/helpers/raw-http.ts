@@ -30,3 +30,15 @@ export function rawRequest(
     req.end();
   });
 }
+
+// Reads a streamed body until `done` says the text so far is enough.
+export async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean) {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!done(text)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    text += decoder.decode(chunk.value);
+  }
+  return text;
+}

@@ -7,8 +7,8 @@ import { confirm } from "~/models/hold-changes.server";
 import { hashSecret } from "~/models/holder.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { addProduct, freshDatabase, testDatabaseUrl, uncapped } from "../helpers/database";
-import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
+import { addProduct, freshDatabase, uncapped } from "../helpers/database";
+import { readUntil } from "../helpers/raw-http";
 
 const policy = holdPolicy(600);
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -201,17 +201,6 @@ describe("the live hub", () => {
   });
 });
 
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: (text: string) => boolean) {
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!done(text)) {
-    const chunk = await reader.read();
-    if (chunk.done) break;
-    text += decoder.decode(chunk.value);
-  }
-  return text;
-}
-
 describe("the event stream", () => {
   test("starts with a retry hint, frames carry ids, heartbeats are comments, and the end unsubscribes at once", async () => {
     const abort = new AbortController();
@@ -252,85 +241,5 @@ describe("the event stream", () => {
     const text = await readUntil(response.body!.getReader(), () => false);
     expect(text).toBe("retry: 2000\n\nretry: 1500\n\n");
     expect(unsubscribed).toBe(1);
-  });
-});
-
-describe("live streams over HTTP (the production build)", () => {
-  async function shop(): Promise<RunningServer> {
-    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits });
-    cleanup.push(() => server.stop());
-    return server;
-  }
-
-  async function holdInBrowser(server: RunningServer) {
-    const response = await fetch(`${server.url}/products/aurora-speaker`, {
-      method: "POST",
-      body: new URLSearchParams({ warehouseId: "blr-01", quantity: "1" }),
-      redirect: "manual",
-    });
-    expect(response.status).toBe(302);
-    return {
-      id: response.headers.get("Location")!.split("/").pop()!,
-      cookie: response.headers.get("Set-Cookie")!.split(";")[0]!,
-    };
-  }
-
-  test("the checkout stream is the holder's only, uncompressed, and resumes from Last-Event-ID", async () => {
-    const server = await shop();
-    const { id, cookie } = await holdInBrowser(server);
-    expect((await fetch(`${server.url}/reservations/${id}/events`)).status).toBe(404);
-
-    const abort = new AbortController();
-    cleanup.push(async () => abort.abort());
-    const first = await fetch(`${server.url}/reservations/${id}/events`, {
-      headers: { Cookie: cookie, "Accept-Encoding": "gzip, br" },
-      signal: abort.signal,
-    });
-    expect(first.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
-    expect(first.headers.get("Content-Encoding")).toBeNull();
-    expect(first.headers.get("X-Accel-Buffering")).toBe("no");
-    // it connected with nothing, so it is told the current state
-    const opening = await readUntil(first.body!.getReader(), (t) => t.includes("\nid: "));
-    const lastId = Number(/\nid: (\d+)/.exec(opening)![1]);
-    expect(opening).toContain(`"status":"pending"`);
-    abort.abort();
-
-    // paid while this browser was away: coming back with its Last-Event-ID
-    // it hears about it
-    const paid = await fetch(`${server.url}/reservations/${id}`, {
-      method: "POST",
-      headers: { Cookie: cookie },
-      body: new URLSearchParams({ intent: "pay" }),
-      redirect: "manual",
-    });
-    expect(paid.status).toBe(302);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const again = new AbortController();
-    cleanup.push(async () => again.abort());
-    const resumed = await fetch(`${server.url}/reservations/${id}/events`, {
-      headers: { Cookie: cookie, "Last-Event-ID": String(lastId) },
-      signal: again.signal,
-    });
-    const text = await readUntil(resumed.body!.getReader(), (t) => t.includes("\nid: "));
-    expect(text).toContain(`"status":"confirmed"`);
-    expect(Number(/\nid: (\d+)/.exec(text)![1])).toBeGreaterThan(lastId);
-  });
-
-  test("the stock stream sends the products' counts when they change", async () => {
-    const server = await shop();
-    const abort = new AbortController();
-    cleanup.push(async () => abort.abort());
-    const page = await fetch(`${server.url}/products/aurora-speaker`).then((r) => r.text());
-    const before = Number(/data-testid="available-blr-01"[^>]*>(\d+) available/.exec(page)![1]);
-    const stream = await fetch(`${server.url}/stock/events?products=aurora-speaker&after=999999`, {
-      signal: abort.signal,
-    });
-    const reader = stream.body!.getReader();
-    await readUntil(reader, (t) => t.startsWith("retry:"));
-    await holdInBrowser(server);
-    const text = await readUntil(reader, (t) => t.includes("\nid: "));
-    const data = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as LiveStockMessage;
-    expect(data.stock["aurora-speaker"]?.["blr-01"]).toBe(before - 1);
-    expect((await fetch(`${server.url}/stock/events?products=`)).status).toBe(400);
   });
 });
