@@ -48,10 +48,19 @@ function checkNames(command: ReserveCommand) {
 //     "quotas": [ { "counter": "client-holds:c4…", "scope": "client", "measure": "holds",
 //                   "owner": "c4…", "limit": 10, "amount": 1 } ] }
 // Each line needs `quantity` of its row's counter ("row:lamp:blr-01"), each
-// quota `amount` of its own. The starting counters are then, for instance,
-//   { "row:lamp:blr-01": 5, "row:rug:del-01": 0, "client-holds:c4…": 7 }
-// (5 units free, none free, 3 of 10 holds pending), so this command does not
-// fit (the rug's row has 0 < 1) and the counters pass unchanged to the next.
+// quota `amount` of its own. Say the starting counters are
+//   { "row:lamp:blr-01": 5, "row:rug:del-01": 4, "client-holds:c4…": 7 }
+// (5 and 4 units free, 3 of the client's 10 holds pending). Every need fits,
+// so the command takes its amounts and the next command in the group sees
+//   { "row:lamp:blr-01": 3, "row:rug:del-01": 3, "client-holds:c4…": 6 }
+// and the write leaves, for this command:
+//   reservations       one row: id 0193…, pending, expires_at 601000,
+//                      client_key and address_key c4…
+//   reservation_items  (0193…, lamp, blr-01, 2) and (0193…, rug, del-01, 1)
+//   inventory          reserved + 2 on (lamp, blr-01), + 1 on (rug, del-01)
+//   events             stock_changed for both rows, reservation_created
+// Had the rug's row had 0 free, the command would not fit (0 < 1): nothing
+// is written for it and the counters pass unchanged to the next command.
 
 // The lines of every command in the group, and the rows they touch.
 const commandLines = `SELECT c.value->>'id' AS reservation_id, l.value->>'productId' AS product_id,
