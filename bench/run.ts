@@ -34,6 +34,7 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => vo
       MAX_PENDING_UNITS_PER_ADDRESS: "0",
       SESSION_SECRET: "bench-session-secret-0123456789",
       CRON_SECRET: "bench-cron-secret-0123456789",
+      ADMIN_TOKEN: "bench-admin-token-0123456789",
     },
     // request logs would cost the server as much as the work measured
     stdio: ["ignore", "pipe", "inherit"],

@@ -31,10 +31,21 @@ export async function seedIfEmpty(database: Database, now: number): Promise<bool
       },
     };
     for (const s of p.stock) {
+      const args = { productId: p.id, warehouseId: s.warehouseId, total: s.total, sold: s.sold, now };
       statements[`stock ${p.id} ${s.warehouseId}`] = {
         sql: `INSERT OR IGNORE INTO inventory (product_id, warehouse_id, total, reserved, sold, updated_at)
               VALUES (:productId, :warehouseId, :total, 0, :sold, :now)`,
-        args: { productId: p.id, warehouseId: s.warehouseId, total: s.total, sold: s.sold, now },
+        args,
+      };
+      // the row's opening entry in the ledger, so that replaying the ledger
+      // gives every row's total (only if this process inserted the row)
+      statements[`opening ${p.id} ${s.warehouseId}`] = {
+        sql: `INSERT INTO events (type, product_id, warehouse_id, payload, created_at)
+              SELECT 'stock_adjusted', :productId, :warehouseId,
+                     json_object('reason', 'opening', 'note', NULL, 'operator', 'seed', 'before', NULL,
+                                 'after', json_object('total', :total, 'reserved', 0, 'sold', :sold)), :now
+              WHERE changes() = 1`,
+        args,
       };
     }
   });

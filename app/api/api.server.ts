@@ -25,7 +25,8 @@ export type ApiErrorCode =
   | "unsupported_media_type"
   | "method_not_allowed"
   | "internal_error"
-  | "unauthorized";
+  | "unauthorized"
+  | "stock_below_committed";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);

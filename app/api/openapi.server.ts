@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { restockRequest, restockResult } from "./admin-contract.server";
 import {
   createdReservation,
   emptyRequest,
@@ -112,6 +113,28 @@ function build() {
   holderPath("post", "/api/reservations/{id}/extend", "More time to pay, within limits", {
     409: error("invalid_state, or extension_limit_reached"),
     410: error("reservation_expired"),
+  });
+
+  registry.registerComponent("securitySchemes", "adminToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "ADMIN_TOKEN. Send X-Operator with your name: it is recorded on every change you make.",
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/admin/stock",
+    tags: ["admin"],
+    summary: "Change a row's stock (received, correction, damaged, returned), with its ledger entry",
+    security: [{ adminToken: [] }],
+    request: { body: { content: { "application/json": { schema: restockRequest } } } },
+    responses: {
+      200: json(restockResult, "The row before and after"),
+      400: error("validation_error"),
+      401: error("unauthorized"),
+      404: error("not_found: no such product or warehouse"),
+      409: error("stock_below_committed: the new total is below what is held and sold"),
+      429: error("rate_limited, or too many wrong tokens"),
+    },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

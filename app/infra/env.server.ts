@@ -62,6 +62,8 @@ const envSchema = z.object({
   HOLD_TTL_SECONDS: int(600, { min: 1, max: 24 * 3600 }),
   SESSION_SECRET: secret,
   CRON_SECRET: secret,
+  // operators: the Bearer token of the admin API
+  ADMIN_TOKEN: secret,
   // writes (holds, payments, cancels, extensions) one client address may
   // make per minute; 0 turns the limit off
   RATE_LIMIT_PER_MINUTE: int(120, { min: 0, max: 1_000_000 }),
@@ -85,14 +87,15 @@ const envSchema = z.object({
   SWEEP_URL: httpUrl,
 });
 
-export type Env = Omit<z.infer<typeof envSchema>, "SESSION_SECRET" | "CRON_SECRET"> & {
+export type Env = Omit<z.infer<typeof envSchema>, "SESSION_SECRET" | "CRON_SECRET" | "ADMIN_TOKEN"> & {
   SESSION_SECRET: string;
   CRON_SECRET: string;
+  ADMIN_TOKEN: string;
 };
 
 export class EnvError extends Error {}
 
-const secrets = ["SESSION_SECRET", "CRON_SECRET"] as const;
+const secrets = ["SESSION_SECRET", "CRON_SECRET", "ADMIN_TOKEN"] as const;
 
 type DatabaseSettings = {
   DATABASE_URL: string;

@@ -42,6 +42,7 @@ export function startServer(env: Record<string, string>): Promise<RunningServer>
 export const testSecrets = {
   SESSION_SECRET: "test-session-secret-0123456789",
   CRON_SECRET: "test-cron-secret-0123456789",
+  ADMIN_TOKEN: "test-admin-token-0123456789",
 };
 
 // For tests about stock rather than fair use: every shopper in them is

@@ -60,8 +60,8 @@ describe("npm start (the production build)", () => {
   });
 
   test("refuses to start in production without its secrets, naming them", async () => {
-    await expect(startServer({ DATABASE_URL: testDatabaseUrl(), SESSION_SECRET: "", CRON_SECRET: "" })).rejects.toThrow(
-      /SESSION_SECRET, CRON_SECRET must be set in production/,
-    );
+    await expect(
+      startServer({ DATABASE_URL: testDatabaseUrl(), SESSION_SECRET: "", CRON_SECRET: "", ADMIN_TOKEN: "" }),
+    ).rejects.toThrow(/SESSION_SECRET, CRON_SECRET, ADMIN_TOKEN must be set in production/);
   });
 });

@@ -4,6 +4,7 @@ import { databaseMode, EnvError, parseEnv, parseSweepTarget } from "~/infra/env.
 const secrets = {
   SESSION_SECRET: "session-secret-0123456789",
   CRON_SECRET: "cron-secret-0123456789",
+  ADMIN_TOKEN: "admin-token-0123456789",
 };
 
 function problem(source: Record<string, string>): string {
@@ -159,7 +160,7 @@ describe("parseEnv", () => {
 
   test("production stops without its secrets, naming each one", () => {
     expect(problem({ NODE_ENV: "production" })).toBe(
-      "Missing configuration: SESSION_SECRET, CRON_SECRET must be set in production",
+      "Missing configuration: SESSION_SECRET, CRON_SECRET, ADMIN_TOKEN must be set in production",
     );
     expect(problem({ NODE_ENV: "production", ...secrets, CRON_SECRET: "" })).toBe(
       "Missing configuration: CRON_SECRET must be set in production",
@@ -171,8 +172,9 @@ describe("parseEnv", () => {
     const env = parseEnv({ CRON_SECRET: secrets.CRON_SECRET }, (m) => messages.push(m));
     expect(env.CRON_SECRET).toBe(secrets.CRON_SECRET);
     expect(env.SESSION_SECRET).toMatch(/^[0-9a-f]{64}$/);
-    expect(env.SESSION_SECRET).not.toBe(env.CRON_SECRET);
-    expect(messages).toEqual(["SESSION_SECRET not set: generated random values for this run"]);
+    expect(env.ADMIN_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    expect(env.ADMIN_TOKEN).not.toBe(env.SESSION_SECRET);
+    expect(messages).toEqual(["SESSION_SECRET, ADMIN_TOKEN not set: generated random values for this run"]);
   });
 });
 

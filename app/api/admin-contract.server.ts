@@ -1,0 +1,37 @@
+import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { ID_PATTERN } from "~/models/reservation";
+import { restockReasons } from "~/models/restock.server";
+
+// The admin API's shapes: what operators send, validated by these schemas,
+// which the OpenAPI document is also generated from.
+extendZodWithOpenApi(z);
+
+const id = z.string().regex(ID_PATTERN, "must be an id: letters, digits, '-' and '_'");
+const MAX_UNITS = 1_000_000;
+
+export const restockRequest = z
+  .object({
+    productId: id,
+    warehouseId: id,
+    // a change to the current total, or the new total itself
+    delta: z.number().int("must be a whole number").min(-MAX_UNITS).max(MAX_UNITS).optional(),
+    total: z.number().int("must be a whole number").min(0, "must be at least 0").max(MAX_UNITS).optional(),
+    reason: z.enum(restockReasons),
+    note: z.string().max(500, "must be at most 500 characters").optional(),
+  })
+  .strict()
+  .refine((body) => (body.delta === undefined) !== (body.total === undefined), {
+    message: "send exactly one of delta and total",
+  })
+  .openapi("RestockRequest", {
+    example: { productId: "aurora-headphones", warehouseId: "blr-01", delta: 40, reason: "received", note: "PO 1182" },
+  });
+
+const counts = z.object({ total: z.number().int(), reserved: z.number().int(), sold: z.number().int() });
+
+export const restockResult = z
+  .object({
+    stock: z.object({ productId: z.string(), warehouseId: z.string(), before: counts.nullable(), after: counts }),
+  })
+  .openapi("RestockResult");

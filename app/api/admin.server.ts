@@ -1,0 +1,26 @@
+import type { AppLoadContext } from "@remix-run/node";
+import { checkOperator } from "~/http/operator.server";
+import { admitWrite } from "./api-outcomes.server";
+import { apiError } from "./api.server";
+
+// The admin API's door: the operator's token (401, or 429 after too many
+// wrong ones in a row), then the rate limit on writes.
+export function admitOperator(
+  request: Request,
+  context: AppLoadContext,
+): { ok: true; name: string } | { ok: false; response: Response } {
+  const check = checkOperator(request, context);
+  if (!check.ok) {
+    const response =
+      check.reason === "unauthorized"
+        ? apiError(401, "unauthorized", "Send Authorization: Bearer <ADMIN_TOKEN>.", {
+            headers: { "WWW-Authenticate": "Bearer" },
+          })
+        : apiError(429, "rate_limited", `Too many wrong tokens; try again in ${check.retryAfter} s`, {
+            headers: { "Retry-After": String(check.retryAfter) },
+          });
+    return { ok: false, response };
+  }
+  const limited = admitWrite(context);
+  return limited ? { ok: false, response: limited } : { ok: true, name: check.operator };
+}

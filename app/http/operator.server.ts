@@ -1,0 +1,32 @@
+import type { AppLoadContext } from "@remix-run/node";
+import { hasBearerSecret } from "./credentials.server";
+import { createRateLimiter } from "./rate-limit.server";
+
+// Operators call the admin API with `Authorization: Bearer $ADMIN_TOKEN`
+// and may name themselves in `X-Operator` (recorded on every change they
+// make). Wrong tokens are counted per address: after a few in a row the
+// address must wait, so the token cannot be guessed at speed.
+
+const WRONG_TOKENS_PER_MINUTE = 10;
+const failures = new WeakMap<AppLoadContext["app"], ReturnType<typeof createRateLimiter>>();
+
+const operatorName = /^[\p{L}\p{N} ._@-]{1,60}$/u;
+
+export type OperatorCheck =
+  | { ok: true; operator: string }
+  | { ok: false; reason: "unauthorized" }
+  | { ok: false; reason: "slow_down"; retryAfter: number };
+
+export function checkOperator(request: Request, { app, client }: AppLoadContext): OperatorCheck {
+  let limiter = failures.get(app);
+  if (!limiter) {
+    limiter = createRateLimiter(WRONG_TOKENS_PER_MINUTE);
+    failures.set(app, limiter);
+  }
+  if (!hasBearerSecret(request, app.env.ADMIN_TOKEN)) {
+    const retryAfter = limiter.take(client.address, app.clock());
+    return retryAfter === null ? { ok: false, reason: "unauthorized" } : { ok: false, reason: "slow_down", retryAfter };
+  }
+  const named = request.headers.get("X-Operator")?.trim() ?? "";
+  return { ok: true, operator: operatorName.test(named) ? named : "api" };
+}

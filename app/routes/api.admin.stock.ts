@@ -1,0 +1,42 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { restockRequest } from "~/api/admin-contract.server";
+import { admitOperator } from "~/api/admin.server";
+import { apiError, apiJson, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
+import { restock } from "~/models/restock.server";
+
+// POST /api/admin/stock: an operator's stock change, as one guarded write
+// with its ledger entry.
+export function action({ request, context }: ActionFunctionArgs) {
+  const { app } = context;
+  return guarded(app.log, async () => {
+    if (request.method !== "POST") return methodNotAllowed("POST");
+    const operator = admitOperator(request, context);
+    if (!operator.ok) return operator.response;
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.response;
+    const input = parseWith(restockRequest, body.json);
+    if (!input.ok) return input.response;
+    const { productId, warehouseId, delta, total, reason, note } = input.data;
+    const outcome = await restock({
+      database: app.database,
+      productId,
+      warehouseId,
+      change: total === undefined ? { delta: delta ?? 0 } : { total },
+      reason,
+      note: note ?? null,
+      operator: operator.name,
+      now: app.clock(),
+    });
+    if (outcome.ok) return apiJson({ stock: { productId, warehouseId, before: outcome.before, after: outcome.after } });
+    if (outcome.code === "not_found")
+      return apiError(404, "not_found", `No product ${productId} or warehouse ${warehouseId}`);
+    return apiError(
+      409,
+      "stock_below_committed",
+      `A total of ${outcome.requestedTotal} is less than what is held (${outcome.reserved}) and sold (${outcome.sold})`,
+      { details: { requestedTotal: outcome.requestedTotal, reserved: outcome.reserved, sold: outcome.sold } },
+    );
+  });
+}
+
+export const loader = () => methodNotAllowed("POST");
