@@ -130,7 +130,12 @@ export const events = sqliteTable(
     payload: text("payload", { mode: "json" }).notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("events_reservation").on(t.reservationId), index("events_created_at").on(t.createdAt)],
+  (t) => [
+    index("events_reservation").on(t.reservationId),
+    index("events_created_at").on(t.createdAt),
+    // a row's newest ledger entry, for the consistency check
+    index("events_row").on(t.productId, t.warehouseId, t.id),
+  ],
 );
 export type EventRow = typeof events.$inferSelect;
 

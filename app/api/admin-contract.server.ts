@@ -28,6 +28,8 @@ export const restockRequest = z
     example: { productId: "aurora-headphones", warehouseId: "blr-01", delta: 40, reason: "received", note: "PO 1182" },
   });
 
+export const repairRequest = z.object({ productId: id, warehouseId: id }).strict().openapi("RepairRequest");
+
 const counts = z.object({ total: z.number().int(), reserved: z.number().int(), sold: z.number().int() });
 
 export const restockResult = z

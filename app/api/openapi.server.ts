@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { restockRequest, restockResult } from "./admin-contract.server";
+import { repairRequest, restockRequest, restockResult } from "./admin-contract.server";
 import {
   createdReservation,
   emptyRequest,
@@ -134,6 +134,32 @@ function build() {
       404: error("not_found: no such product or warehouse"),
       409: error("stock_below_committed: the new total is below what is held and sold"),
       429: error("rate_limited, or too many wrong tokens"),
+    },
+  });
+
+  const report = z.object({ report: z.unknown() }).openapi("ConsistencyReport");
+  for (const method of ["get", "post"] as const) {
+    registry.registerPath({
+      method,
+      path: "/api/admin/consistency",
+      tags: ["admin"],
+      summary: method === "get" ? "The newest consistency check's result" : "Check the books now",
+      security: [{ adminToken: [] }],
+      responses: { 200: json(report, "Rows checked and every violation"), 401: error("unauthorized") },
+    });
+  }
+  registry.registerPath({
+    method: "post",
+    path: "/api/admin/consistency/repair",
+    tags: ["admin"],
+    summary: "Rebuild one row's reserved and sold from its holds, with an audit entry",
+    security: [{ adminToken: [] }],
+    request: { body: { content: { "application/json": { schema: repairRequest } } } },
+    responses: {
+      200: json(z.object({ repaired: z.unknown() }), "The row before and after"),
+      401: error("unauthorized"),
+      404: error("not_found"),
+      409: error("stock_below_committed: restock first"),
     },
   });
 

@@ -3,7 +3,17 @@ import { apiJson } from "~/api/api.server";
 import { checkHealth } from "~/models/health.server";
 
 // Fly's HTTP check: 200 while the database answers, 503 when it does not.
+// Books out of step are "degraded", still 200: a restart fixes nothing.
 export async function loader({ context }: LoaderFunctionArgs) {
   const health = await checkHealth({ database: context.app.database });
-  return apiJson(health, { status: health.status === "ok" ? 200 : 503 });
+  if (health.status !== "ok") return apiJson(health, { status: 503 });
+  const report = context.app.consistency.last();
+  if (report && report.violations.length > 0) {
+    return apiJson({
+      ...health,
+      status: "degraded",
+      consistency: { checkedAt: new Date(report.checkedAt).toISOString(), violations: report.violations },
+    });
+  }
+  return apiJson(health);
 }

@@ -8,6 +8,7 @@ import { createStreamSlots } from "~/live/stream-slots.server";
 import { holdPolicy } from "~/models/reservation";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
+import { startConsistencyChecks } from "./consistency-checker.server";
 import type { AppContext } from "./context.server";
 import { startSweeper } from "./sweeper.server";
 
@@ -66,6 +67,7 @@ export async function startApp({
     },
     writeLimiter: createRateLimiter(env.RATE_LIMIT_PER_MINUTE),
     streams: createStreamSlots({ max: env.MAX_LIVE_STREAMS, perClient: env.MAX_LIVE_STREAMS_PER_CLIENT }),
+    consistency: startConsistencyChecks({ database, clock, log, intervalSeconds: env.CONSISTENCY_CHECK_SECONDS }),
   };
   const sweeper = startSweeper({ database, clock, log, intervalSeconds: env.SWEEP_INTERVAL_SECONDS });
   return {
@@ -73,7 +75,7 @@ export async function startApp({
     async stop({ requestsDone } = {}) {
       // 1. background work and live streams end first: an open stream is a
       //    request that would never finish by itself
-      await Promise.all([sweeper.stop(), live.stop()]);
+      await Promise.all([sweeper.stop(), live.stop(), context.consistency.stop()]);
       // 2. the requests already accepted finish, their writes queued
       await requestsDone;
       // 3. the writer commits its queue, then the database closes

@@ -7,6 +7,7 @@ import type { Log } from "~/infra/log.server";
 import type { LiveHub } from "~/live/live.server";
 import type { StreamSlots } from "~/live/stream-slots.server";
 import type { FairUse, HoldPolicy } from "~/models/reservation";
+import type { ConsistencyChecker } from "./consistency-checker.server";
 
 // What the server hands every loader and action: one database (and so one
 // writer) per process, the clock, the configuration and the log.
@@ -23,6 +24,8 @@ export type AppContext = {
   writeLimiter: RateLimiter;
   // open live streams, by client address
   streams: StreamSlots;
+  // the books, checked
+  consistency: ConsistencyChecker;
 };
 
 declare module "@remix-run/node" {

@@ -1,0 +1,1 @@
+CREATE INDEX `events_row` ON `events` (`product_id`,`warehouse_id`,`id`);
