@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { ID_PATTERN } from "~/models/reservation";
+import { ID_PATTERN, reservationStatuses } from "~/models/reservation";
 import { restockReasons } from "~/models/restock.server";
 
 // The admin API's shapes: what operators send, validated by these schemas,
@@ -37,3 +37,25 @@ export const restockResult = z
     stock: z.object({ productId: z.string(), warehouseId: z.string(), before: counts.nullable(), after: counts }),
   })
   .openapi("RestockResult");
+
+export const listHoldsQuery = z
+  .object({
+    status: z.enum(reservationStatuses).optional(),
+    productId: id.optional(),
+    warehouseId: id.optional(),
+    expiringWithinSeconds: z.coerce
+      .number()
+      .int("must be a whole number")
+      .min(1)
+      .max(24 * 3600)
+      .optional(),
+    cursor: z.string().uuid("must be a hold's id").optional(),
+    limit: z.coerce.number().int("must be a whole number").min(1).max(100).default(50),
+  })
+  .strict()
+  .openapi("ListHoldsQuery");
+
+export const operatorReleaseRequest = z
+  .object({ reason: z.string().trim().min(1, "say why").max(200, "must be at most 200 characters") })
+  .strict()
+  .openapi("OperatorReleaseRequest", { example: { reason: "payment provider outage; shopper asked" } });

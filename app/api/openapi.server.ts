@@ -1,6 +1,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { repairRequest, restockRequest, restockResult } from "./admin-contract.server";
+import {
+  listHoldsQuery,
+  operatorReleaseRequest,
+  repairRequest,
+  restockRequest,
+  restockResult,
+} from "./admin-contract.server";
 import {
   createdReservation,
   emptyRequest,
@@ -160,6 +166,38 @@ function build() {
       401: error("unauthorized"),
       404: error("not_found"),
       409: error("stock_below_committed: restock first"),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/api/admin/holds",
+    tags: ["admin"],
+    summary: "Every shopper's holds, newest first, filtered, a page at a time",
+    security: [{ adminToken: [] }],
+    request: { query: listHoldsQuery },
+    responses: {
+      200: json(z.object({ holds: z.array(reservation), nextCursor: z.string().nullable() }), "A page of holds"),
+      400: error("validation_error"),
+      401: error("unauthorized"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/admin/holds/{id}/release",
+    tags: ["admin"],
+    summary: "Release a pending hold for the shop, with a reason",
+    security: [{ adminToken: [] }],
+    request: {
+      params: reservationId,
+      body: { content: { "application/json": { schema: operatorReleaseRequest } } },
+    },
+    responses: {
+      200: json(z.object({ reservation }), "Released: the units are back on sale"),
+      401: error("unauthorized"),
+      404: error("not_found"),
+      409: error("invalid_state: already paid for or released"),
+      410: error("reservation_expired"),
     },
   });
 

@@ -7,7 +7,10 @@ type EventType =
   | "reservation_released"
   | "reservation_expired"
   | "reservation_extended"
-  | "stock_changed";
+  | "stock_changed"
+  | "stock_adjusted"
+  | "stock_repaired"
+  | "operator_released";
 
 export type HoldfastEvent = {
   id: number;

@@ -19,7 +19,7 @@ export type ChangeOutcome =
       reservation: ReservationView;
     };
 
-const reservationRows = `SELECT product_id, warehouse_id FROM reservation_items WHERE reservation_id = :id`;
+export const reservationRows = `SELECT product_id, warehouse_id FROM reservation_items WHERE reservation_id = :id`;
 
 type Transition = "confirm" | "release" | "extend";
 
@@ -41,15 +41,16 @@ function transitionArgs(id: string, holder: Holder, now: number, policy: HoldPol
 const liveHold = `id = :id AND ${isHolder} AND status = 'pending' AND expires_at > :now`;
 const isLiveHold = `EXISTS (SELECT 1 FROM reservations WHERE ${liveHold})`;
 
-// Moves a live hold's units out of `reserved`, and into `sold` on confirm.
-function settleUnits(kind: "confirm" | "release") {
+// Moves a live hold's units out of `reserved`, and into `sold` on confirm;
+// `live` is the guard that says the hold may still change.
+export function settleUnits(kind: "confirm" | "release", live = isLiveHold) {
   const sold = kind === "confirm" ? "inventory.sold + ri.quantity" : "inventory.sold";
   return `UPDATE inventory
           SET reserved = inventory.reserved - ri.quantity, sold = ${sold}, updated_at = :now
           FROM (SELECT product_id, warehouse_id, quantity FROM reservation_items
                 WHERE reservation_id = :id) AS ri
           WHERE inventory.product_id = ri.product_id AND inventory.warehouse_id = ri.warehouse_id
-            AND ${isLiveHold}`;
+            AND ${live}`;
 }
 
 // The statements of one transition; `decision` is the guarded one, `view`
