@@ -7,6 +7,7 @@ import { EnvError, parseEnv } from "./app/infra/env.server";
 import { createLog } from "./app/infra/log.server";
 import { startApp } from "./app/server/app.server";
 import { createHttpHandler } from "./app/server/http.server";
+import { createMetrics, startMetricsServer } from "./app/server/metrics.server";
 
 // Fly gives a stopping machine kill_timeout (10 s in fly.toml) before it
 // kills it; finish a little earlier, on our own terms.
@@ -27,8 +28,12 @@ async function main() {
     process.env.HOLDFAST_DEV === "1"
       ? await import("vite").then((vite) => vite.createServer({ server: { middlewareMode: true } }))
       : undefined;
+  const metrics = env.METRICS_PORT > 0 ? createMetrics(running.context) : undefined;
+  const metricsServer = metrics ? await startMetricsServer({ metrics, port: env.METRICS_PORT }) : undefined;
+  if (metricsServer) log(`Metrics on http://localhost:${env.METRICS_PORT}/metrics`);
   const handler = createHttpHandler({
     context: running.context,
+    metrics,
     ...(viteDevServer
       ? {
           build: () => viteDevServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>,
@@ -63,6 +68,8 @@ async function main() {
       log("shutdown deadline passed, exiting anyway", { level: "error" });
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    metricsServer?.close();
+    metrics?.stop();
     const requestsDone = new Promise<void>((resolve) => server.close(() => resolve()));
     // server.close() only closes the keep-alive connections idle at that
     // moment; one that finishes its last response later must go too

@@ -35,6 +35,7 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => vo
       SESSION_SECRET: "bench-session-secret-0123456789",
       CRON_SECRET: "bench-cron-secret-0123456789",
       ADMIN_TOKEN: "bench-admin-token-0123456789",
+      METRICS_PORT: "0",
     },
     // request logs would cost the server as much as the work measured
     stdio: ["ignore", "pipe", "inherit"],

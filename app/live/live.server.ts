@@ -37,6 +37,9 @@ export type LiveHub = {
   accepting: () => boolean;
   // runs one tick now; the timer calls it, tests may too
   tick: () => Promise<void>;
+  // hears every event this process tails, once, in order (the metrics
+  // count what happened from the outbox, whichever process did it)
+  observe: (listener: (events: HoldfastEvent[]) => void) => () => void;
   // shutdown: stops tailing, waits for a tick in flight and closes every
   // stream with a reconnect hint
   stop: () => Promise<void>;
@@ -68,6 +71,7 @@ export async function startLiveHub({
   let inFlight: Promise<void> = Promise.resolve();
   let stopped = false;
   let failing = false;
+  const observers = new Set<(events: HoldfastEvent[]) => void>();
 
   function deliver<M>(stream: LiveStream<M>, message: M) {
     try {
@@ -123,6 +127,7 @@ export async function startLiveHub({
     if (last) {
       cursor = last.id;
       recent.remember(events);
+      for (const observer of observers) observer(events);
     }
     const changed = new Set<string>();
     for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);
@@ -180,6 +185,10 @@ export async function startLiveHub({
       return unsubscribe;
     },
     subscriberCount: subscribers.count,
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
+    },
     tick,
     accepting: () => !stopped,
     async stop() {

@@ -5,6 +5,7 @@ import { INTERNAL_ERROR } from "~/api/api.server";
 import { clientOf, type Client } from "~/http/client.server";
 import { logRequests } from "~/infra/log.server";
 import type { AppContext } from "./context.server";
+import type { Metrics } from "./metrics.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
 import { securityHeaders } from "./security-headers.server";
@@ -112,11 +113,14 @@ export function createHttpHandler({
   build,
   viteMiddlewares,
   publicDir,
+  metrics,
 }: {
   context: AppContext;
   // the Remix build: loaded once, or (under Vite's dev server) on each request
   build: ServerBuild | (() => Promise<ServerBuild>);
   viteMiddlewares?: Middleware;
+  // times every request, when metrics are on
+  metrics?: Metrics;
   // build/client: hashed assets and the files from public/
   publicDir?: string;
 }) {
@@ -215,6 +219,7 @@ export function createHttpHandler({
 
   return (req: IncomingMessage, res: ServerResponse) => {
     logRequest(req, res);
+    metrics?.observeRequest(req, res);
     // JSON needs no nonce; a page (or the server's own refusal page) does
     let nonce = "";
     if (isApi(req)) headers.api(res);

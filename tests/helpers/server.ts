@@ -12,7 +12,8 @@ export type RunningServer = {
 // build/server.js) on a free port, and resolves once it is listening.
 export function startServer(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, [path.resolve(process.env.HOLDFAST_BUILD_DIR ?? "build", "server.js")], {
-    env: { ...process.env, NODE_ENV: "production", PORT: "0", ...testSecrets, ...env },
+    // no metrics port unless a test asks: servers run side by side
+    env: { ...process.env, NODE_ENV: "production", PORT: "0", METRICS_PORT: "0", ...testSecrets, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

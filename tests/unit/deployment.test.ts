@@ -87,6 +87,7 @@ describe("fly.toml and the scheduled sweeper", () => {
     expect(fly).not.toMatch(/^\s*release_command/m);
     // behind Fly's proxy, and only there, its headers name the client
     expect(fly).toMatch(/TRUST_PROXY = "true"/);
+    expect(fly).toMatch(/\[metrics\]\s+port = 9091\s+path = "\/metrics"/);
   });
 
   test("the schedule script is valid bash and runs npm run sweep hourly against the app's private address", () => {

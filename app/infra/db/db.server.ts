@@ -11,6 +11,7 @@ import {
   type NamedResults,
   type NamedStatements,
   type WriteKind,
+  type WriteQueue,
 } from "./write-queue.server";
 
 export type { NamedStatements, WriteKind } from "./write-queue.server";
@@ -47,6 +48,9 @@ export type Database = {
   // the server then stops taking requests and exits to be restarted
   writerCrashed: Promise<Error>;
   writerFailure: () => Error | null;
+  // for the metrics: commands waiting, and every transaction as it ends
+  queueDepth: WriteQueue["depth"];
+  observeCommits: WriteQueue["observe"];
 };
 
 // Why a write could not happen at all, when the reason is the machine's and
@@ -105,6 +109,8 @@ export function createDatabase(config: DatabaseConfig): Database {
     isLocalFile,
     writerCrashed: writer.crashed,
     writerFailure: () => writerFailure,
+    queueDepth: queue.depth,
+    observeCommits: queue.observe,
     async close() {
       queue.close();
       await queue.drain();

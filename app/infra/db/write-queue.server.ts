@@ -48,7 +48,14 @@ export type WriteQueue = {
   drain: () => Promise<void>;
   // refuses new writes from now on
   close: () => void;
+  // commands waiting for the writer now
+  depth: () => number;
+  // hears of every transaction the writer ran: how many commands shared
+  // it, how long it took, whether it committed
+  observe: (listener: (commit: CommitInfo) => void) => () => void;
 };
+
+type CommitInfo = { commands: number; ms: number; ok: boolean };
 
 // One writer per process: every write is queued here and the queue runs one
 // transaction at a time, `batch` being one BEGIN IMMEDIATE … COMMIT.
@@ -72,6 +79,10 @@ export function createWriteQueue({
   let idle: Promise<void> = Promise.resolve();
   let markIdle: () => void = () => {};
   let closed = false;
+  const observers = new Set<(commit: CommitInfo) => void>();
+  const tell = (commit: CommitInfo) => {
+    for (const observer of observers) observer(commit);
+  };
 
   async function runGroup(group: QueuedWrite[]) {
     const segments: QueuedWrite[][] = [];
@@ -82,10 +93,13 @@ export function createWriteQueue({
     }
     let plans: ReturnType<WriteKind<unknown, unknown>["plan"]>[];
     let results: ResultSet[];
+    const started = performance.now();
     try {
       plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
       results = await batch(plans.flatMap((p) => Object.values(p.statements)));
+      tell({ commands: group.length, ms: performance.now() - started, ok: true });
     } catch (error) {
+      tell({ commands: group.length, ms: performance.now() - started, ok: false });
       if (group.length === 1 || isBusyError(error)) {
         for (const w of group) w.reject(error);
         return;
@@ -141,6 +155,11 @@ export function createWriteQueue({
     },
     close() {
       closed = true;
+    },
+    depth: () => queue.length,
+    observe(listener) {
+      observers.add(listener);
+      return () => observers.delete(listener);
     },
   };
 }

@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { AppContext } from "./context.server";
+
+// Prometheus metrics (prom-client) on a port of their own (METRICS_PORT),
+// so they are never on the public one; Fly's [metrics] scrapes it.
+
+// A request's route, with ids taken out so the labels stay few.
+const routePatterns: [RegExp, string][] = [
+  [/^\/api\/reservations\/[^/]+\/(confirm|release|extend)$/, "/api/reservations/:id/$1"],
+  [/^\/api\/reservations\/[^/]+$/, "/api/reservations/:id"],
+  [/^\/api\/products\/[^/]+$/, "/api/products/:id"],
+  [/^\/api\/admin\/holds\/[^/]+\/release$/, "/api/admin/holds/:id/release"],
+  [/^\/products\/[^/]+$/, "/products/:id"],
+  [/^\/reservations\/[^/]+\/events$/, "/reservations/:id/events"],
+  [/^\/reservations\/[^/]+$/, "/reservations/:id"],
+  [/^\/images\/products\/[^/]+$/, "/images/products/:file"],
+  [/^\/assets\/.+$/, "/assets/*"],
+];
+const knownRoutes = new Set([
+  "/",
+  "/products",
+  "/docs",
+  "/stock/events",
+  "/api/products",
+  "/api/warehouses",
+  "/api/reservations",
+  "/api/health",
+  "/api/openapi.json",
+  "/api/cron/expire-reservations",
+  "/api/admin/stock",
+  "/api/admin/holds",
+  "/api/admin/consistency",
+  "/api/admin/consistency/repair",
+]);
+
+function routeOf(url: string | undefined): string {
+  const path = (url ?? "/").split("?")[0]!;
+  if (knownRoutes.has(path)) return path;
+  for (const [pattern, route] of routePatterns) if (pattern.test(path)) return path.replace(pattern, route);
+  return "other";
+}
+
+const holdOutcomes: Record<string, string> = {
+  reservation_created: "created",
+  reservation_confirmed: "confirmed",
+  reservation_released: "released",
+  reservation_expired: "expired",
+  reservation_extended: "extended",
+};
+
+export function createMetrics(app: AppContext) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Histogram({
+    name: "holdfast_http_request_duration_seconds",
+    help: "HTTP requests by route, method and status",
+    labelNames: ["route", "method", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const holds = new Counter({
+    name: "holdfast_holds_total",
+    help: "What happened to holds, from the outbox: created, confirmed, released, expired, extended",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: "holdfast_write_batch_commands",
+    help: "Commands that shared one transaction (group commit)",
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const commitTime = new Histogram({
+    name: "holdfast_write_commit_seconds",
+    help: "Time from sending a group to the writer to its commit",
+    labelNames: ["result"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "holdfast_writer_queue_depth",
+    help: "Commands waiting for the writer",
+    registers: [registry],
+    collect() {
+      this.set(app.database.queueDepth());
+    },
+  });
+  new Gauge({
+    name: "holdfast_sse_streams_open",
+    help: "Open live-update streams",
+    registers: [registry],
+    collect() {
+      this.set(app.streams.open());
+    },
+  });
+  new Gauge({
+    name: "holdfast_consistency_violations",
+    help: "Rows out of step in the newest consistency check",
+    registers: [registry],
+    collect() {
+      this.set(app.consistency.last()?.violations.length ?? 0);
+    },
+  });
+  new Gauge({
+    name: "holdfast_units_held",
+    help: "Units in pending holds, over every row",
+    registers: [registry],
+    async collect() {
+      const result = await app.database.reader.execute("SELECT coalesce(sum(reserved), 0) AS held FROM inventory");
+      this.set(Number(result.rows[0]?.held));
+    },
+  });
+
+  const unobserveEvents = app.live.observe((events) => {
+    for (const e of events) {
+      const outcome = holdOutcomes[e.type];
+      if (outcome) holds.inc({ outcome });
+    }
+  });
+  const unobserveCommits = app.database.observeCommits(({ commands, ms, ok }) => {
+    batchSize.observe(commands);
+    commitTime.observe({ result: ok ? "committed" : "failed" }, ms / 1000);
+  });
+
+  return {
+    registry,
+    // times one request from its first byte to its last
+    observeRequest(req: IncomingMessage, res: ServerResponse) {
+      const end = requests.startTimer();
+      res.once("close", () =>
+        end({ route: routeOf(req.url), method: req.method ?? "", status: String(res.statusCode) }),
+      );
+    },
+    stop() {
+      unobserveEvents();
+      unobserveCommits();
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+// The metrics server: GET /metrics, nothing else.
+export function startMetricsServer({ metrics, port }: { metrics: Metrics; port: number }): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.statusCode = 404;
+      res.end("Not found\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.setHeader("Content-Type", metrics.registry.contentType);
+        res.end(text);
+      },
+      () => {
+        res.statusCode = 500;
+        res.end("The metrics could not be collected\n");
+      },
+    );
+  });
+  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+}
