@@ -85,6 +85,8 @@ const envSchema = z.object({
   // 0 turns the in-process sweeper off (expiry stays exact without it)
   SWEEP_INTERVAL_SECONDS: int(15, { min: 0, max: 24 * 3600 }),
   SWEEP_URL: httpUrl,
+  // where alerts are POSTed (a Slack-style incoming webhook, say)
+  ALERT_WEBHOOK_URL: httpUrl,
   // Prometheus metrics at /metrics on a port of their own (0: none)
   METRICS_PORT: int(9091, { min: 0, max: 65535 }),
   // how often the books are checked (0: only when an operator asks)

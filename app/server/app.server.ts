@@ -8,6 +8,7 @@ import { createStreamSlots } from "~/live/stream-slots.server";
 import { holdPolicy } from "~/models/reservation";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
+import { createAlerts } from "./alerts.server";
 import { startConsistencyChecks } from "./consistency-checker.server";
 import type { AppContext } from "./context.server";
 import { startSweeper } from "./sweeper.server";
@@ -67,7 +68,13 @@ export async function startApp({
     },
     writeLimiter: createRateLimiter(env.RATE_LIMIT_PER_MINUTE),
     streams: createStreamSlots({ max: env.MAX_LIVE_STREAMS, perClient: env.MAX_LIVE_STREAMS_PER_CLIENT }),
-    consistency: startConsistencyChecks({ database, clock, log, intervalSeconds: env.CONSISTENCY_CHECK_SECONDS }),
+    consistency: startConsistencyChecks({
+      database,
+      clock,
+      log,
+      intervalSeconds: env.CONSISTENCY_CHECK_SECONDS,
+      alerts: createAlerts({ url: env.ALERT_WEBHOOK_URL, log }),
+    }),
   };
   const sweeper = startSweeper({ database, clock, log, intervalSeconds: env.SWEEP_INTERVAL_SECONDS });
   return {

@@ -2,6 +2,7 @@ import type { Clock } from "~/infra/clock.server";
 import type { Database } from "~/infra/db/db.server";
 import type { Log } from "~/infra/log.server";
 import { checkConsistency, type ConsistencyReport } from "~/models/consistency.server";
+import type { Alerts } from "./alerts.server";
 
 export type ConsistencyChecker = {
   // the newest finished check, or null before the first
@@ -19,11 +20,13 @@ export function startConsistencyChecks({
   clock,
   log,
   intervalSeconds,
+  alerts,
 }: {
   database: Database;
   clock: Clock;
   log: Log;
   intervalSeconds: number;
+  alerts: Alerts;
 }): ConsistencyChecker {
   let last: ConsistencyReport | null = null;
   let running: Promise<ConsistencyReport> | null = null;
@@ -43,7 +46,26 @@ export function startConsistencyChecks({
       });
     }
     last = report;
+    alertOn(report);
     return report;
+  }
+
+  // one alert per row out of step, until the row is right again
+  function alertOn(report: ConsistencyReport) {
+    const now = new Set<string>();
+    for (const v of report.violations) {
+      const condition = `consistency:${v.productId}:${v.warehouseId}`;
+      now.add(condition);
+      alerts.raise(
+        condition,
+        `Holdfast: ${v.productId} at ${v.warehouseId} is out of step (${v.problem}): ` +
+          `the row has ${JSON.stringify(v.row)}, expected ${JSON.stringify(v.expected)}`,
+        { productId: v.productId, warehouseId: v.warehouseId, problem: v.problem, row: v.row, expected: v.expected },
+      );
+    }
+    for (const condition of alerts.active()) {
+      if (condition.startsWith("consistency:") && !now.has(condition)) alerts.clear(condition);
+    }
   }
 
   // one check at a time: a request during a check shares its result
