@@ -29,7 +29,14 @@ async function main() {
       ? await import("vite").then((vite) => vite.createServer({ server: { middlewareMode: true } }))
       : undefined;
   const metrics = env.METRICS_PORT > 0 ? createMetrics(running.context) : undefined;
-  const metricsServer = metrics ? await startMetricsServer({ metrics, port: env.METRICS_PORT }) : undefined;
+  // a metrics port already taken (a second instance on one machine) costs
+  // the metrics, not the shop
+  const metricsServer = metrics
+    ? await startMetricsServer({ metrics, port: env.METRICS_PORT }).catch((error: unknown) => {
+        log("metrics not served", { level: "error", port: env.METRICS_PORT, error: String(error) });
+        return undefined;
+      })
+    : undefined;
   if (metricsServer) log(`Metrics on http://localhost:${env.METRICS_PORT}/metrics`);
   const handler = createHttpHandler({
     context: running.context,

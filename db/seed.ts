@@ -43,7 +43,8 @@ export async function seedIfEmpty(database: Database, now: number): Promise<bool
         sql: `INSERT INTO events (type, product_id, warehouse_id, payload, created_at)
               SELECT 'stock_adjusted', :productId, :warehouseId,
                      json_object('reason', 'opening', 'note', NULL, 'operator', 'seed', 'before', NULL,
-                                 'after', json_object('total', :total, 'reserved', 0, 'sold', :sold)), :now
+                                 'after', json_object('total', :total, 'reserved', 0, 'sold', :sold),
+                                 'soldBeforeLedger', :sold), :now
               WHERE changes() = 1`,
         args,
       };

@@ -23,6 +23,10 @@ export function checkOperator(request: Request, { app, client }: AppLoadContext)
     limiter = createRateLimiter(WRONG_TOKENS_PER_MINUTE);
     failures.set(app, limiter);
   }
+  // an address that got too many wrong in a row waits, whatever it sends
+  // now, so the token cannot be guessed at speed
+  const waiting = limiter.waitFor(client.address, app.clock());
+  if (waiting !== null) return { ok: false, reason: "slow_down", retryAfter: waiting };
   if (!hasBearerSecret(request, app.env.ADMIN_TOKEN)) {
     const retryAfter = limiter.take(client.address, app.clock());
     return retryAfter === null ? { ok: false, reason: "unauthorized" } : { ok: false, reason: "slow_down", retryAfter };

@@ -16,6 +16,8 @@ type Bucket = { tokens: number; updatedAt: number };
 export type RateLimiter = {
   // null when allowed; otherwise the seconds until one more is allowed
   take: (address: string, now: number) => number | null;
+  // like take, without taking: null when one more would be allowed
+  waitFor: (address: string, now: number) => number | null;
   size: () => number;
 };
 
@@ -40,6 +42,12 @@ export function createRateLimiter(perMinute: number, { maxKeys = DEFAULT_MAX_KEY
       }
       buckets.set(address, { tokens: tokens - 1, updatedAt: now });
       return null;
+    },
+    waitFor(address, now) {
+      const bucket = buckets.get(address);
+      if (perMinute === 0 || !bucket) return null;
+      const tokens = Math.min(perMinute, bucket.tokens + (now - bucket.updatedAt) * refillPerMs);
+      return tokens < 1 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : null;
     },
     size: () => buckets.size,
   };

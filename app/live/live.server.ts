@@ -127,7 +127,13 @@ export async function startLiveHub({
     if (last) {
       cursor = last.id;
       recent.remember(events);
-      for (const observer of observers) observer(events);
+      for (const observer of observers) {
+        try {
+          observer(events);
+        } catch (error) {
+          log(`live: an observer failed: ${String(error)}`);
+        }
+      }
     }
     const changed = new Set<string>();
     for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);

@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import { stockChangedEvents } from "./events.server";
 
 // The books, checked: for every stock row,
 // - `reserved` is the sum of its pending holds' lines;
@@ -46,16 +47,22 @@ export async function checkConsistency({
   now: number;
 }): Promise<ConsistencyReport> {
   const [rows, last] = await Promise.all([
+    // pending lines summed from the pending holds (a partial index holds
+    // them), never from every line a row has ever had
     database.reader.execute(`
+      WITH pending AS (
+        SELECT ri.product_id, ri.warehouse_id, sum(ri.quantity) AS quantity
+        FROM reservations r CROSS JOIN reservation_items ri
+        WHERE r.status = 'pending' AND ri.reservation_id = r.id
+        GROUP BY ri.product_id, ri.warehouse_id)
       SELECT i.product_id, i.warehouse_id, i.total, i.reserved, i.sold,
-             (SELECT coalesce(sum(ri.quantity), 0) FROM reservation_items ri CROSS JOIN reservations r
-              WHERE ri.product_id = i.product_id AND ri.warehouse_id = i.warehouse_id
-                AND r.id = ri.reservation_id AND r.status = 'pending') AS pending,
+             coalesce(p.quantity, 0) AS pending,
              (SELECT e.type || char(31) || e.payload FROM events e
               WHERE e.product_id = i.product_id AND e.warehouse_id = i.warehouse_id
                 AND e.type IN ('stock_changed', 'stock_adjusted', 'stock_repaired')
               ORDER BY e.id DESC LIMIT 1) AS ledger
-      FROM inventory i`),
+      FROM inventory i
+      LEFT JOIN pending p ON p.product_id = i.product_id AND p.warehouse_id = i.warehouse_id`),
     database.reader.execute("SELECT coalesce(max(id), 0) AS id FROM events"),
   ]);
   const violations: Violation[] = [];
@@ -82,13 +89,13 @@ export async function checkConsistency({
 }
 
 // What a row's held and sold units must be, from the holds themselves:
-// held is its pending lines; sold is what it opened with (the ledger's
-// opening entry) plus its confirmed lines.
+// held is its pending lines; sold is what it sold outside any hold (the
+// ledger's opening entry says) plus its confirmed lines.
 const linesOf = (status: string) =>
   `(SELECT coalesce(sum(ri.quantity), 0) FROM reservation_items ri CROSS JOIN reservations r
     WHERE ri.product_id = :productId AND ri.warehouse_id = :warehouseId
       AND r.id = ri.reservation_id AND r.status = '${status}')`;
-const openingSold = `coalesce((SELECT json_extract(payload, '$.after.sold') FROM events
+const openingSold = `coalesce((SELECT json_extract(payload, '$.soldBeforeLedger') FROM events
                                WHERE type = 'stock_adjusted' AND product_id = :productId
                                  AND warehouse_id = :warehouseId AND json_extract(payload, '$.reason') = 'opening'
                                ORDER BY id LIMIT 1), 0)`;
@@ -138,6 +145,8 @@ export async function repairRow({
             WHERE ${row} AND ${fits("inventory")}`,
       args,
     },
+    // changes() is the decision's own count: open stock pages hear of it
+    stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
   });
   const before = results.before.rows[0];
   if (!before) return { ok: false, code: "not_found" };

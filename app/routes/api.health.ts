@@ -12,7 +12,9 @@ export async function loader({ context }: LoaderFunctionArgs) {
     return apiJson({
       ...health,
       status: "degraded",
-      consistency: { checkedAt: new Date(report.checkedAt).toISOString(), violations: report.violations },
+      // how many rows, not which: the details are for operators
+      // (GET /api/admin/consistency)
+      consistency: { checkedAt: new Date(report.checkedAt).toISOString(), violations: report.violations.length },
     });
   }
   return apiJson(health);

@@ -74,16 +74,17 @@ export function startConsistencyChecks({
     return running;
   }
 
-  function schedule() {
+  function schedule(delayMs = intervalSeconds * 1000) {
     if (stopped || intervalSeconds === 0) return;
     timer = setTimeout(() => {
       run()
         .catch((error: unknown) => log("consistency check failed", { level: "error", error: String(error) }))
         .finally(schedule);
-    }, intervalSeconds * 1000);
+    }, delayMs);
     timer.unref();
   }
-  schedule();
+  // the first check soon after start, so health knows early
+  schedule(Math.min(5_000, intervalSeconds * 1000));
 
   return {
     last: () => last,

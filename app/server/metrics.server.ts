@@ -160,5 +160,8 @@ export function startMetricsServer({ metrics, port }: { metrics: Metrics; port: 
       },
     );
   });
-  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => resolve(server));
+  });
 }

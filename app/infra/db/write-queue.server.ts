@@ -80,8 +80,15 @@ export function createWriteQueue({
   let markIdle: () => void = () => {};
   let closed = false;
   const observers = new Set<(commit: CommitInfo) => void>();
+  // an observer's failure is never the write's: it is ignored
   const tell = (commit: CommitInfo) => {
-    for (const observer of observers) observer(commit);
+    for (const observer of observers) {
+      try {
+        observer(commit);
+      } catch {
+        // the metrics are best effort
+      }
+    }
   };
 
   async function runGroup(group: QueuedWrite[]) {
@@ -97,7 +104,6 @@ export function createWriteQueue({
     try {
       plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
       results = await batch(plans.flatMap((p) => Object.values(p.statements)));
-      tell({ commands: group.length, ms: performance.now() - started, ok: true });
     } catch (error) {
       tell({ commands: group.length, ms: performance.now() - started, ok: false });
       if (group.length === 1 || isBusyError(error)) {
@@ -107,6 +113,7 @@ export function createWriteQueue({
       for (const w of group) await runGroup([w]);
       return;
     }
+    tell({ commands: group.length, ms: performance.now() - started, ok: true });
     let offset = 0;
     segments.forEach((segment, i) => {
       const plan = plans[i]!;
