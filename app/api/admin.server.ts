@@ -1,7 +1,8 @@
-import type { AppLoadContext } from "@remix-run/node";
+import type { ActionFunctionArgs, AppLoadContext } from "@remix-run/node";
+import type { z } from "zod";
 import { checkOperator } from "~/http/operator.server";
 import { admitWrite } from "./api-outcomes.server";
-import { apiError } from "./api.server";
+import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody } from "./api.server";
 
 // The admin API's door: the operator's token (401, or 429 after too many
 // wrong ones in a row), then, for a write, the rate limit on writes.
@@ -24,4 +25,23 @@ export function admitOperator(
   }
   const limited = writes ? admitWrite(context) : null;
   return limited ? { ok: false, response: limited } : { ok: true, name: check.operator };
+}
+
+// An admin write, start to finish: POST only, the operator admitted, the
+// JSON body parsed by `schema`; `run` gets the input and the operator's name.
+export function adminAction<S extends z.ZodTypeAny>(
+  { request, context }: ActionFunctionArgs,
+  schema: S,
+  run: (input: z.output<S>, operator: string) => Promise<Response>,
+) {
+  return guarded(context.app.log, async () => {
+    if (request.method !== "POST") return methodNotAllowed("POST");
+    const operator = admitOperator(request, context);
+    if (!operator.ok) return operator.response;
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.response;
+    const input = parseWith(schema, body.json);
+    if (!input.ok) return input.response;
+    return run(input.data, operator.name);
+  });
 }

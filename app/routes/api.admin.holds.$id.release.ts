@@ -1,27 +1,20 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { operatorReleaseRequest } from "~/api/admin-contract.server";
-import { admitOperator } from "~/api/admin.server";
+import { adminAction } from "~/api/admin.server";
 import { toApiReservation } from "~/api/api-contract.server";
-import { apiError, apiJson, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
 import { releaseByOperator } from "~/models/operator-holds.server";
 
 // POST /api/admin/holds/:id/release: the shop gives a stuck hold's units
 // back, with a reason; pending holds only.
-export function action({ request, params, context }: ActionFunctionArgs) {
-  const { app } = context;
-  return guarded(app.log, async () => {
-    if (request.method !== "POST") return methodNotAllowed("POST");
-    const operator = admitOperator(request, context);
-    if (!operator.ok) return operator.response;
-    const body = await readJsonBody(request);
-    if (!body.ok) return body.response;
-    const input = parseWith(operatorReleaseRequest, body.json);
-    if (!input.ok) return input.response;
+export const action = (args: ActionFunctionArgs) =>
+  adminAction(args, operatorReleaseRequest, async ({ reason }, operator) => {
+    const { app } = args.context;
     const outcome = await releaseByOperator({
       database: app.database,
-      id: params.id ?? "",
-      reason: input.data.reason,
-      operator: operator.name,
+      id: args.params.id ?? "",
+      reason,
+      operator,
       policy: app.policy,
       now: app.clock(),
     });
@@ -32,6 +25,5 @@ export function action({ request, params, context }: ActionFunctionArgs) {
       ? apiError(410, "reservation_expired", "This hold has already run out; its units are back on sale", { details })
       : apiError(409, "invalid_state", `This hold is already ${outcome.reservation.status}`, { details });
   });
-}
 
 export const loader = () => methodNotAllowed("POST");

@@ -1,22 +1,14 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { restockRequest } from "~/api/admin-contract.server";
-import { admitOperator } from "~/api/admin.server";
-import { apiError, apiJson, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
+import { adminAction } from "~/api/admin.server";
+import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
 import { restock } from "~/models/restock.server";
 
 // POST /api/admin/stock: an operator's stock change, as one guarded write
 // with its ledger entry.
-export function action({ request, context }: ActionFunctionArgs) {
-  const { app } = context;
-  return guarded(app.log, async () => {
-    if (request.method !== "POST") return methodNotAllowed("POST");
-    const operator = admitOperator(request, context);
-    if (!operator.ok) return operator.response;
-    const body = await readJsonBody(request);
-    if (!body.ok) return body.response;
-    const input = parseWith(restockRequest, body.json);
-    if (!input.ok) return input.response;
-    const { productId, warehouseId, delta, total, reason, note } = input.data;
+export const action = (args: ActionFunctionArgs) =>
+  adminAction(args, restockRequest, async ({ productId, warehouseId, delta, total, reason, note }, operator) => {
+    const { app } = args.context;
     const outcome = await restock({
       database: app.database,
       productId,
@@ -24,7 +16,7 @@ export function action({ request, context }: ActionFunctionArgs) {
       change: total === undefined ? { delta: delta ?? 0 } : { total },
       reason,
       note: note ?? null,
-      operator: operator.name,
+      operator,
       now: app.clock(),
     });
     if (outcome.ok) return apiJson({ stock: { productId, warehouseId, before: outcome.before, after: outcome.after } });
@@ -37,6 +29,5 @@ export function action({ request, context }: ActionFunctionArgs) {
       { details: { requestedTotal: outcome.requestedTotal, reserved: outcome.reserved, sold: outcome.sold } },
     );
   });
-}
 
 export const loader = () => methodNotAllowed("POST");
