@@ -1,14 +1,12 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { hasBearerSecret } from "./credentials.server";
-import { createRateLimiter } from "./rate-limit.server";
 
 // Operators call the admin API with `Authorization: Bearer $ADMIN_TOKEN`
 // and may name themselves in `X-Operator` (recorded on every change they
 // make). Wrong tokens are counted per address: after a few in a row the
 // address must wait, so the token cannot be guessed at speed.
 
-const WRONG_TOKENS_PER_MINUTE = 10;
-const failures = new WeakMap<AppLoadContext["app"], ReturnType<typeof createRateLimiter>>();
+export const WRONG_TOKENS_PER_MINUTE = 10;
 
 const operatorName = /^[\p{L}\p{N} ._@-]{1,60}$/u;
 
@@ -18,11 +16,7 @@ export type OperatorCheck =
   | { ok: false; reason: "slow_down"; retryAfter: number };
 
 export function checkOperator(request: Request, { app, client }: AppLoadContext): OperatorCheck {
-  let limiter = failures.get(app);
-  if (!limiter) {
-    limiter = createRateLimiter(WRONG_TOKENS_PER_MINUTE);
-    failures.set(app, limiter);
-  }
+  const limiter = app.wrongTokenLimiter;
   // an address that got too many wrong in a row waits, whatever it sends
   // now, so the token cannot be guessed at speed
   const waiting = limiter.waitFor(client.address, app.clock());

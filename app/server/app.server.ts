@@ -1,3 +1,4 @@
+import { WRONG_TOKENS_PER_MINUTE } from "~/http/operator.server";
 import { createRateLimiter } from "~/http/rate-limit.server";
 import { systemClock, type Clock } from "~/infra/clock.server";
 import { createDatabase } from "~/infra/db/db.server";
@@ -67,6 +68,7 @@ export async function startApp({
       unitsPerAddress: env.MAX_PENDING_UNITS_PER_ADDRESS,
     },
     writeLimiter: createRateLimiter(env.RATE_LIMIT_PER_MINUTE),
+    wrongTokenLimiter: createRateLimiter(WRONG_TOKENS_PER_MINUTE),
     streams: createStreamSlots({ max: env.MAX_LIVE_STREAMS, perClient: env.MAX_LIVE_STREAMS_PER_CLIENT }),
     consistency: startConsistencyChecks({
       database,

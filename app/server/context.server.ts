@@ -22,6 +22,8 @@ export type AppContext = {
   fairUse: FairUse;
   // RATE_LIMIT_PER_MINUTE, for every route that writes
   writeLimiter: RateLimiter;
+  // wrong ADMIN_TOKENs, by client address (see operator.server.ts)
+  wrongTokenLimiter: RateLimiter;
   // open live streams, by client address
   streams: StreamSlots;
   // the books, checked

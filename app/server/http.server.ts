@@ -88,8 +88,7 @@ async function sendRefusal(
   // the body (if any) is read away first, so a client still sending gets
   // this answer rather than a reset; a body too large to read away gets
   // the answer, and the connection closes behind it
-  await discardRest(req);
-  if (!req.complete) res.setHeader("Connection", "close");
+  await discardRest(req, res);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.statusCode = status;
   res.setHeader("Cache-Control", "no-store");

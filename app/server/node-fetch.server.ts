@@ -47,7 +47,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<{ body: B
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 const DISCARD_TIMEOUT_MS = 5_000;
 
-export function discardRest(req: IncomingMessage): Promise<void> {
+// `res` is told to close the connection when the rest could not be read.
+export async function discardRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await readAway(req);
+  if (!req.complete) res.setHeader("Connection", "close");
+}
+
+function readAway(req: IncomingMessage): Promise<void> {
   const declared = Number(req.headers["content-length"]);
   if (req.complete || declared > DISCARD_LIMIT_BYTES) return Promise.resolve();
   return new Promise((resolve) => {

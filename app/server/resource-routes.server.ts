@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { Router, type Request as ExpressRequest } from "express";
-import { INTERNAL_ERROR } from "~/api/api.server";
+import { apiError, INTERNAL_ERROR } from "~/api/api.server";
 import type { Client } from "~/http/client.server";
 import { discardRest, MAX_BODY_BYTES, readBody, sendWhole, toFetchRequest } from "./node-fetch.server";
 
@@ -57,13 +57,8 @@ export function resourceRoutes({
       if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
       const { body, tooLarge } = read ? { body: null, tooLarge: false } : await readBody(req, MAX_BODY_BYTES);
       if (tooLarge) {
-        // read the rest away first (see discardRest); what could not be is cut off
-        await discardRest(req);
-        if (!req.complete) res.setHeader("Connection", "close");
-        throw Response.json(
-          { error: { code: "payload_too_large", message: `The body must be at most ${MAX_BODY_BYTES / 1024} KB` } },
-          { status: 413, headers: { "Cache-Control": "no-store" } },
-        );
+        await discardRest(req, res);
+        throw apiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES / 1024} KB`);
       }
       const result = await handler({
         request: toFetchRequest(req, client, { body }),
