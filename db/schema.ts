@@ -16,9 +16,16 @@ export const products = sqliteTable(
     imageUrl: text("image_url").notNull(),
     category: text("category").notNull(),
     createdAt: integer("created_at").notNull(),
+    // hidden from the shop and refused new holds; its pending holds run
+    // out (or are paid) as usual
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    // a row of this product is low on stock once its available units are
+    // at or below this (the console lists it, an alert says so)
+    lowStockThreshold: integer("low_stock_threshold").notNull().default(5),
   },
   (t) => [
     check("products_price_cents_non_negative", sql`${t.priceCents} >= 0`),
+    check("products_low_stock_threshold_non_negative", sql`${t.lowStockThreshold} >= 0`),
     check("products_currency_iso", sql`length(${t.currency}) = 3`),
     index("products_category").on(t.category),
   ],
@@ -94,6 +101,8 @@ export const reservations = sqliteTable(
     index("reservations_pending_address")
       .on(t.addressKey)
       .where(sql`${t.status} = 'pending'`),
+    // the console's statistics count the holds made in a window
+    index("reservations_created_at").on(t.createdAt),
   ],
 );
 export type Reservation = typeof reservations.$inferSelect;
