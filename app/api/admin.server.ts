@@ -27,15 +27,17 @@ export function admitOperator(
   return limited ? { ok: false, response: limited } : { ok: true, name: check.operator };
 }
 
-// An admin write, start to finish: POST only, the operator admitted, the
-// JSON body parsed by `schema`; `run` gets the input and the operator's name.
+// An admin write, start to finish: its one method (POST unless it is an
+// edit, PATCH), the operator admitted, the JSON body parsed by `schema`;
+// `run` gets the input and the operator's name.
 export function adminAction<S extends z.ZodTypeAny>(
   { request, context }: ActionFunctionArgs,
   schema: S,
   run: (input: z.output<S>, operator: string) => Promise<Response>,
+  { method = "POST" }: { method?: "POST" | "PATCH" } = {},
 ) {
   return guarded(context.app.log, async () => {
-    if (request.method !== "POST") return methodNotAllowed("POST");
+    if (request.method !== method) return methodNotAllowed(method);
     const operator = admitOperator(request, context);
     if (!operator.ok) return operator.response;
     const body = await readJsonBody(request);

@@ -18,6 +18,12 @@ export function reserveResponse(outcome: ReserveOutcome): Response {
     const what = outcome.missing.map((l) => `${l.productId} at ${l.warehouseId}`).join(", ");
     return apiError(404, "not_found", `No such product in that warehouse: ${what}`);
   }
+  if (outcome.code === "product_archived") {
+    const what = [...new Set(outcome.archived.map((l) => l.productId))].join(", ");
+    return apiError(409, "product_archived", `No longer sold: ${what}`, {
+      details: outcome.archived.map((l) => ({ productId: l.productId, warehouseId: l.warehouseId })),
+    });
+  }
   if (outcome.code === "client_limit_reached") {
     const { limit } = outcome;
     return apiError(409, "client_limit_reached", clientLimitMessage(limit), { details: limit });

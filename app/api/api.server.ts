@@ -26,7 +26,9 @@ export type ApiErrorCode =
   | "method_not_allowed"
   | "internal_error"
   | "unauthorized"
-  | "stock_below_committed";
+  | "stock_below_committed"
+  | "product_archived"
+  | "already_exists";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);

@@ -1,11 +1,21 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import {
+  catalogueProduct,
+  createProductRequest,
+  createWarehouseRequest,
+  editProductRequest,
+  editWarehouseRequest,
+  eventsPage,
+  exportEventsQuery,
+  holdStats,
+  listEventsQuery,
   listHoldsQuery,
   operatorReleaseRequest,
   repairRequest,
   restockRequest,
   restockResult,
+  statsQuery,
 } from "./admin-contract.server";
 import {
   createdReservation,
@@ -69,7 +79,9 @@ function build() {
       201: json(createdReservation, "Held"),
       400: error("Invalid body (the message names the field)"),
       404: error("Unknown product or warehouse"),
-      409: error("insufficient_stock, or idempotency_conflict (same key, other body)"),
+      409: error(
+        "insufficient_stock, product_archived (the shop no longer sells it), or idempotency_conflict (same key, other body)",
+      ),
       413: error("Body over 64 KB"),
       425: error("idempotency_in_progress: the first request with this key is still running"),
       429: error("rate_limited (see Retry-After)"),
@@ -198,6 +210,120 @@ function build() {
       404: error("not_found"),
       409: error("invalid_state: already paid for or released"),
       410: error("reservation_expired"),
+    },
+  });
+
+  // the catalogue: POST makes one, PATCH changes any field but the id
+  const catalogueWrites = ({
+    path,
+    what,
+    create,
+    edit,
+    result,
+  }: {
+    path: string;
+    what: string;
+    create: z.ZodTypeAny;
+    edit: z.ZodTypeAny;
+    result: z.ZodTypeAny;
+  }) => {
+    const refusals = {
+      400: error("validation_error (the message names the field), or an unknown field such as id"),
+      401: error("unauthorized"),
+      413: error("Body over 64 KB"),
+      415: error("unsupported_media_type: send application/json"),
+      429: error("rate_limited, or too many wrong tokens"),
+    };
+    registry.registerPath({
+      method: "post",
+      path,
+      tags: ["admin"],
+      summary: `Add a ${what}, with no stock yet; its id is for good`,
+      security: [{ adminToken: [] }],
+      request: { body: { content: { "application/json": { schema: create } } } },
+      responses: {
+        201: json(result, `The new ${what}`),
+        ...refusals,
+        409: error(`already_exists: there is a ${what} with that id`),
+      },
+    });
+    registry.registerPath({
+      method: "patch",
+      path: `${path}/{id}`,
+      tags: ["admin"],
+      summary: `Change any of a ${what}'s fields but its id`,
+      security: [{ adminToken: [] }],
+      request: {
+        params: z.object({ id: z.string() }),
+        body: { content: { "application/json": { schema: edit } } },
+      },
+      responses: {
+        200: json(result, `The ${what} as it is now`),
+        ...refusals,
+        404: error(`not_found: no such ${what}`),
+      },
+    });
+  };
+  catalogueWrites({
+    path: "/api/admin/products",
+    what: "product",
+    create: createProductRequest,
+    edit: editProductRequest,
+    result: z.object({ product: catalogueProduct }),
+  });
+  catalogueWrites({
+    path: "/api/admin/warehouses",
+    what: "warehouse",
+    create: createWarehouseRequest,
+    edit: editWarehouseRequest,
+    result: z.object({ warehouse }),
+  });
+
+  const eventsFilterNote =
+    "Filtered by productId, warehouseId, type (comma-separated) and from/to (ISO 8601, from inclusive, to " +
+    "exclusive); an event about a hold matches a product or warehouse through the hold's lines.";
+  registry.registerPath({
+    method: "get",
+    path: "/api/admin/events",
+    tags: ["admin"],
+    summary: "The audit trail, newest first, a page at a time",
+    description: eventsFilterNote,
+    security: [{ adminToken: [] }],
+    request: { query: listEventsQuery },
+    responses: {
+      200: json(eventsPage, "A page of events; nextCursor is null on the last"),
+      400: error("validation_error, or an unknown parameter"),
+      401: error("unauthorized"),
+      429: error("too many wrong tokens"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/admin/events.csv",
+    tags: ["admin"],
+    summary: "The audit trail as a CSV download (RFC 4180), streamed",
+    description: `${eventsFilterNote} Columns: id, time, type, product, warehouse, reservation, operator, reason, note, before_total, before_reserved, before_sold, after_total, after_reserved, after_sold, payload.`,
+    security: [{ adminToken: [] }],
+    request: { query: exportEventsQuery },
+    responses: {
+      200: { description: "Every matching event, newest first", content: { "text/csv": { schema: z.string() } } },
+      400: error("validation_error, or an unknown parameter"),
+      401: error("unauthorized"),
+      429: error("too many wrong tokens"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/admin/stats",
+    tags: ["admin"],
+    summary: "Holds created, confirmed, released and expired in the last hour or day, with rates and a series",
+    security: [{ adminToken: [] }],
+    request: { query: statsQuery },
+    responses: {
+      200: json(holdStats, "The window's numbers, what is held now and the rows low on stock"),
+      400: error("validation_error, or an unknown parameter"),
+      401: error("unauthorized"),
+      429: error("too many wrong tokens"),
     },
   });
 

@@ -87,6 +87,15 @@ const envSchema = z.object({
   SWEEP_URL: httpUrl,
   // where alerts are POSTed (a Slack-style incoming webhook, say)
   ALERT_WEBHOOK_URL: httpUrl,
+  // an alert when more than this share (0 to 1) of the holds that ended in
+  // the last hour expired unpaid, once at least 20 ended; 0 turns it off
+  ALERT_EXPIRY_RATE: unsetIfEmpty(
+    z.coerce
+      .number({ invalid_type_error: "must be a number from 0 to 1" })
+      .min(0, "must be at least 0")
+      .max(1, "must be at most 1 (a share: 0.5 is half)")
+      .default(0.5),
+  ),
   // Prometheus metrics at /metrics on a port of their own (0: none)
   METRICS_PORT: int(9091, { min: 0, max: 65535 }),
   // how often the books are checked (0: only when an operator asks)

@@ -1,16 +1,24 @@
-import type { InStatement, InValue } from "@libsql/client";
+import type { InStatement, InValue, Row } from "@libsql/client";
 import type { Database } from "~/infra/db/db.server";
 
-type EventType =
-  | "reservation_created"
-  | "reservation_confirmed"
-  | "reservation_released"
-  | "reservation_expired"
-  | "reservation_extended"
-  | "stock_changed"
-  | "stock_adjusted"
-  | "stock_repaired"
-  | "operator_released";
+export const eventTypes = [
+  "reservation_created",
+  "reservation_confirmed",
+  "reservation_released",
+  "reservation_expired",
+  "reservation_extended",
+  "stock_changed",
+  "stock_adjusted",
+  "stock_repaired",
+  "operator_released",
+  // an operator's change to the catalogue: { operator, before, after }
+  // (before is null for a new one); no stock changes with it
+  "product_created",
+  "product_updated",
+  "warehouse_created",
+  "warehouse_updated",
+] as const;
+type EventType = (typeof eventTypes)[number];
 
 export type HoldfastEvent = {
   id: number;
@@ -97,18 +105,21 @@ export async function readEventsAfter({
           FROM events WHERE id > :afterId ORDER BY id LIMIT :limit`,
     args: { afterId, limit },
   });
-  return result.rows.map((row) => {
-    const r = row as unknown as EventRecord;
-    return {
-      id: Number(r.id),
-      type: r.type as EventType,
-      reservationId: r.reservation_id,
-      productId: r.product_id,
-      warehouseId: r.warehouse_id,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-      createdAt: Number(r.created_at),
-    };
-  });
+  return result.rows.map(eventFromRow);
+}
+
+// an `events` row, selected with every column, as the event it records
+export function eventFromRow(row: Row): HoldfastEvent {
+  const r = row as unknown as EventRecord;
+  return {
+    id: Number(r.id),
+    type: r.type as EventType,
+    reservationId: r.reservation_id,
+    productId: r.product_id,
+    warehouseId: r.warehouse_id,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    createdAt: Number(r.created_at),
+  };
 }
 
 export async function lastEventId(database: Database): Promise<number> {

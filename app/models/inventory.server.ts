@@ -7,7 +7,7 @@ export type { ProductView, StockLevel, WarehouseView } from "./inventory";
 // dead holds that no sweep has cleared yet. Subtracted from `reserved`
 // everywhere stock is shown or decided on. CROSS JOIN starts from the few
 // due holds (partial index) rather than from a row's whole history.
-const staleHolds = `SELECT ri.product_id, ri.warehouse_id, sum(ri.quantity) AS quantity
+export const staleHolds = `SELECT ri.product_id, ri.warehouse_id, sum(ri.quantity) AS quantity
                     FROM reservations r CROSS JOIN reservation_items ri
                     WHERE r.status = 'pending' AND r.expires_at <= :now
                       AND ri.reservation_id = r.id
@@ -89,7 +89,9 @@ async function withStock(database: Database, rows: ProductRecord[], now: number)
 
 const productColumns = `id, name, description, price_cents, currency, image_url, category`;
 
-// Keyset pagination on the id: a page never shifts when products are added.
+// The products on sale: an archived one is left out of this list and every
+// other the shop shows. Keyset pagination on the id: a page never shifts
+// when products are added.
 export async function listProducts({
   database,
   limit,
@@ -105,7 +107,7 @@ export async function listProducts({
 }): Promise<{ products: ProductView[]; nextCursor: string | null }> {
   const result = await database.reader.execute({
     sql: `SELECT ${productColumns} FROM products
-          WHERE (:cursor IS NULL OR id > :cursor) AND (:category IS NULL OR category = :category)
+          WHERE NOT archived AND (:cursor IS NULL OR id > :cursor) AND (:category IS NULL OR category = :category)
           ORDER BY id LIMIT :fetch`,
     args: { cursor, category: category ?? null, fetch: limit + 1 },
   });
@@ -116,6 +118,8 @@ export async function listProducts({
   return { products, nextCursor };
 }
 
+// One product, on sale or archived: an archived product's picture still
+// shows on the checkout pages of the holds made before.
 export async function getProduct({
   database,
   id,
@@ -124,16 +128,19 @@ export async function getProduct({
   database: Database;
   id: string;
   now: number;
-}): Promise<ProductView | null> {
+}): Promise<{ product: ProductView; archived: boolean } | null> {
   const result = await database.reader.execute({
-    sql: `SELECT ${productColumns} FROM products WHERE id = :id`,
+    sql: `SELECT ${productColumns}, archived FROM products WHERE id = :id`,
     args: { id },
   });
-  const [product] = await withStock(database, result.rows as unknown as ProductRecord[], now);
-  return product ?? null;
+  const rows = result.rows as unknown as (ProductRecord & { archived: number })[];
+  const [product] = await withStock(database, rows, now);
+  return product ? { product, archived: Number(rows[0]?.archived) === 1 } : null;
 }
 
-// Which of these product ids name no product.
+// Which of these product ids name no product. An archived product still
+// names one: a page that showed it when it was archived keeps its live
+// stream (refused, the browser would retry it for the whole page's stock).
 export async function missingProducts({ database, ids }: { database: Database; ids: string[] }): Promise<string[]> {
   const result = await database.reader.execute({
     sql: `SELECT value AS id FROM json_each(:ids) WHERE value NOT IN (SELECT id FROM products)`,
@@ -162,7 +169,7 @@ export async function similarProducts({
 }): Promise<ProductView[]> {
   const result = await database.reader.execute({
     sql: `SELECT ${productColumns} FROM products
-          WHERE category = :category AND id != :id
+          WHERE category = :category AND id != :id AND NOT archived
           ORDER BY id < :id, id LIMIT :limit`,
     args: { id: product.id, category: product.category, limit },
   });
@@ -173,7 +180,7 @@ export async function similarProducts({
 export async function featuredProducts({ database, now }: { database: Database; now: number }): Promise<ProductView[]> {
   const result = await database.reader.execute(
     `SELECT ${productColumns} FROM products
-     WHERE id IN (SELECT min(id) FROM products GROUP BY category)
+     WHERE id IN (SELECT min(id) FROM products WHERE NOT archived GROUP BY category)
      ORDER BY category`,
   );
   return withStock(database, result.rows as unknown as ProductRecord[], now);

@@ -38,8 +38,14 @@ export function clientKeys({ sessionHash, address }: { sessionHash: string | nul
 export type ReserveOutcome =
   | { ok: true; reservation: ReservationView; holdToken: string }
   | { ok: false; code: "not_found"; missing: ReservationLine[] }
+  // the shop no longer sells these lines' products
+  | { ok: false; code: "product_archived"; archived: ReservationLine[] }
   | { ok: false; code: "insufficient_stock"; short: ShortLine[] }
   | { ok: false; code: "client_limit_reached"; limit: ClientLimit };
+
+// Hears every hold request's outcome, refusals too: a refusal leaves nothing
+// in the outbox, so this is how the metrics count them.
+export type ReserveObserver = (outcome: ReserveOutcome) => void;
 
 // Several lines for the same row are one line: the guard compares each row's
 // free units with everything this hold asks of it.
@@ -57,7 +63,21 @@ function mergeLines(items: ReservationLine[]): ReservationLine[] {
 // guarded write shared with the other holds queued at the same moment (see
 // reserve-plan.server.ts): expire the stale holds on the rows it touches,
 // then insert the reservation only if every line's row has the units free.
+// `observe` hears the outcome, whatever it is; it can never fail the hold.
 export async function reserve({
+  observe,
+  ...request
+}: Parameters<typeof decideHold>[0] & { observe?: ReserveObserver }): Promise<ReserveOutcome> {
+  const outcome = await decideHold(request);
+  try {
+    observe?.(outcome);
+  } catch {
+    // the observer's own failure: the hold is made or refused all the same
+  }
+  return outcome;
+}
+
+async function decideHold({
   database,
   items,
   holder,
@@ -94,6 +114,9 @@ export async function reserve({
     quotas,
   });
   if (created) return { ok: true, reservation: toView(created, policy, now), holdToken };
+  // asked first: no wait or release could ever make these fit
+  const archived = await archivedLines({ database, lines });
+  if (archived.length > 0) return { ok: false, code: "product_archived", archived };
   const overLimit = await clientLimitReached({ database, quotas, lines, now });
   if (overLimit) return { ok: false, code: "client_limit_reached", limit: overLimit };
   return explainRefusal({ database, lines, now });
@@ -106,6 +129,24 @@ function quotasFor({ clientKey, addressKey }: Requester, fairUse: FairUse): Quot
     { scope: "address", measure: "units", owner: addressKey, limit: fairUse.unitsPerAddress },
   ];
   return quotas.filter((q) => q.limit > 0);
+}
+
+// The lines whose product is archived, which the write refuses (its
+// counters leave their rows out). A read after the write, like the others
+// below: it only says why.
+async function archivedLines({
+  database,
+  lines,
+}: {
+  database: Database;
+  lines: ReservationLine[];
+}): Promise<ReservationLine[]> {
+  const result = await database.reader.execute({
+    sql: `SELECT id FROM products WHERE archived AND id IN (SELECT value FROM json_each(:ids))`,
+    args: { ids: JSON.stringify(lines.map((l) => l.productId)) },
+  });
+  const archived = new Set(result.rows.map((r) => String(r.id)));
+  return lines.filter((l) => archived.has(l.productId));
 }
 
 // Which cap refused the hold, if one did. The write decided; this read only

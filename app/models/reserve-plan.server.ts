@@ -108,11 +108,13 @@ const decide = `
              value->>'addressKey', value->>'now', value->>'expiresAt', value->'lines', value->'quotas'
       FROM json_each(:commands)),
     -- one value per name: a quota named by several commands of the group
-    -- counts once (the strictest, should their limits ever differ)
+    -- counts once (the strictest, should their limits ever differ); an
+    -- archived product's rows get none, so no new hold fits them
     counter(name, free) AS (
       SELECT name, min(free) FROM (
         SELECT 'row:' || i.product_id || ':' || i.warehouse_id AS name, i.total - i.sold - i.reserved AS free
-        FROM inventory i WHERE (i.product_id, i.warehouse_id) IN (${groupRows})
+        FROM inventory i JOIN products p ON p.id = i.product_id AND NOT p.archived
+        WHERE (i.product_id, i.warehouse_id) IN (${groupRows})
         UNION ALL
         SELECT q.value->>'counter',
                (q.value->>'limit') - CASE (q.value->>'scope') || '-' || (q.value->>'measure')

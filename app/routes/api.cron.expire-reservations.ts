@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { apiError, apiJson } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
 import { hasBearerSecret } from "~/http/credentials.server";
 import { sweepAndLog } from "~/models/maintenance.server";
 
@@ -23,4 +23,5 @@ async function expireReservations({ request, context }: LoaderFunctionArgs | Act
 }
 
 export const loader = expireReservations;
-export const action = expireReservations;
+export const action = (args: ActionFunctionArgs) =>
+  args.request.method === "POST" ? expireReservations(args) : methodNotAllowed("GET, POST");

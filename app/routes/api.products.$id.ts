@@ -6,8 +6,9 @@ import { getProduct } from "~/models/inventory.server";
 export function loader({ params, context }: LoaderFunctionArgs) {
   const { database, clock, log } = context.app;
   return guarded(log, async () => {
-    const product = await getProduct({ database, id: params.id ?? "", now: clock() });
-    return product ? apiJson({ product: toApiProduct(product) }) : notFound("No such product");
+    const found = await getProduct({ database, id: params.id ?? "", now: clock() });
+    // an archived product is no longer sold: to shoppers it is gone
+    return found && !found.archived ? apiJson({ product: toApiProduct(found.product) }) : notFound("No such product");
   });
 }
 

@@ -38,6 +38,7 @@ export function action({ request, context }: ActionFunctionArgs) {
           fairUse: app.fairUse,
           policy: app.policy,
           now: app.clock(),
+          observe: app.reserveOutcomes.report,
         });
         return reserveResponse(outcome);
       },

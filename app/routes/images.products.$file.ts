@@ -5,9 +5,10 @@ import { productImageSvg } from "~/models/product-image.server";
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const id = params.file?.replace(/\.svg$/, "") ?? "";
   const { database, clock } = context.app;
-  const product = await getProduct({ database, id, now: clock() });
-  if (!product) return new Response("Not found", { status: 404 });
-  return new Response(productImageSvg(product), {
+  // archived products too: the holds made before still show their picture
+  const found = await getProduct({ database, id, now: clock() });
+  if (!found) return new Response("Not found", { status: 404 });
+  return new Response(productImageSvg(found.product), {
     headers: { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" },
   });
 }

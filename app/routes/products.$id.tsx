@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { z } from "zod";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatDuration, formatPrice } from "~/components/format";
@@ -19,11 +19,16 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   ...(data ? [{ name: "description", content: data.product.description }] : []),
 ];
 
+// what the loader's 404 says when the product was archived
+const NO_LONGER_SOLD = "No longer sold";
+
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const { database, clock, live, policy } = context.app;
   const liveFrom = live.cursor();
-  const product = await getProduct({ database, id: params.id ?? "", now: clock() });
-  if (!product) throw new Response("Not found", { status: 404 });
+  const found = await getProduct({ database, id: params.id ?? "", now: clock() });
+  if (!found) throw new Response("Not found", { status: 404 });
+  if (found.archived) throw new Response(NO_LONGER_SOLD, { status: 404 });
+  const { product } = found;
   const similar = await similarProducts({ database, product, limit: 4, now: clock() });
   return {
     product,
@@ -45,7 +50,7 @@ const reserveForm = z.object({
 });
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const { database, clock, env, policy, fairUse } = context.app;
+  const { database, clock, env, policy, fairUse, reserveOutcomes } = context.app;
   const productId = params.id ?? "";
   if (!ID_PATTERN.test(productId)) throw new Response("Not found", { status: 404 });
   const parsed = reserveForm.safeParse(Object.fromEntries(await request.formData()));
@@ -77,6 +82,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       fairUse,
       policy,
       now: clock(),
+      observe: reserveOutcomes.report,
     });
   } catch (error) {
     if (!unavailableBecause(error)) throw error;
@@ -91,6 +97,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { formError: "That warehouse doesn't stock this product.", attempt },
       { status: 400, headers },
     );
+  }
+  if (outcome.code === "product_archived") {
+    return data<ReserveFailure>({ formError: "This product is no longer sold.", attempt }, { status: 409, headers });
   }
   if (outcome.code === "client_limit_reached") {
     return data<ReserveFailure>({ formError: shopLimitMessage(outcome.limit), attempt }, { status: 409, headers });
@@ -166,5 +175,15 @@ export default function ProductPage() {
 }
 
 export function ErrorBoundary() {
-  return <GeneralErrorBoundary />;
+  const error = useRouteError();
+  const archived = isRouteErrorResponse(error) && error.data === NO_LONGER_SOLD;
+  return (
+    <GeneralErrorBoundary
+      notFound={
+        archived
+          ? { title: "This product is no longer sold", detail: "Everything we still sell is in the shop." }
+          : undefined
+      }
+    />
+  );
 }

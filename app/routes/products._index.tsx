@@ -6,16 +6,15 @@ import { ProductCard } from "~/components/product-card";
 import { useLiveStock } from "~/live/live-updates";
 import type { ProductView } from "~/models/inventory";
 import { listProducts } from "~/models/inventory.server";
+import { ID_PATTERN } from "~/models/reservation";
 
 export const meta: MetaFunction = () => [{ title: "Shop · Holdfast" }];
 
 const PAGE_SIZE = 21;
 
 const query = z.object({
-  after: z
-    .string()
-    .regex(/^[a-z0-9-]{1,100}$/)
-    .nullable(),
+  // any product id: operators may make ones with capitals or '_'
+  after: z.string().regex(ID_PATTERN).nullable(),
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -7,11 +7,13 @@ import { createLog, type Log } from "~/infra/log.server";
 import { startLiveHub } from "~/live/live.server";
 import { createStreamSlots } from "~/live/stream-slots.server";
 import { holdPolicy } from "~/models/reservation";
+import type { ReserveObserver } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
 import { createAlerts } from "./alerts.server";
 import { startConsistencyChecks } from "./consistency-checker.server";
 import type { AppContext } from "./context.server";
+import { startShopAlerts } from "./shop-alerts.server";
 import { startSweeper } from "./sweeper.server";
 
 export type RunningApp = {
@@ -55,6 +57,8 @@ export async function startApp({
   if (await seedIfEmpty(database, clock())) log("Seeded the demo catalogue");
 
   const live = await startLiveHub({ database, clock, log });
+  const alerts = createAlerts({ url: env.ALERT_WEBHOOK_URL, log });
+  const reserveObservers = new Set<ReserveObserver>();
   const context: AppContext = {
     database,
     clock,
@@ -75,16 +79,27 @@ export async function startApp({
       clock,
       log,
       intervalSeconds: env.CONSISTENCY_CHECK_SECONDS,
-      alerts: createAlerts({ url: env.ALERT_WEBHOOK_URL, log }),
+      alerts,
     }),
+    reserveOutcomes: {
+      report: (outcome) => reserveObservers.forEach((observe) => observe(outcome)),
+      observe(listener) {
+        reserveObservers.add(listener);
+        return () => reserveObservers.delete(listener);
+      },
+    },
   };
   const sweeper = startSweeper({ database, clock, log, intervalSeconds: env.SWEEP_INTERVAL_SECONDS });
+  // low stock and the expiry rate are only worth looking at for a webhook
+  const shopAlerts = env.ALERT_WEBHOOK_URL
+    ? startShopAlerts({ database, clock, log, live, alerts, policy: context.policy, expiryRate: env.ALERT_EXPIRY_RATE })
+    : null;
   return {
     context,
     async stop({ requestsDone } = {}) {
       // 1. background work and live streams end first: an open stream is a
       //    request that would never finish by itself
-      await Promise.all([sweeper.stop(), live.stop(), context.consistency.stop()]);
+      await Promise.all([sweeper.stop(), live.stop(), context.consistency.stop(), shopAlerts?.stop()]);
       // 2. the requests already accepted finish, their writes queued
       await requestsDone;
       // 3. the writer commits its queue, then the database closes

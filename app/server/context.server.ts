@@ -7,6 +7,7 @@ import type { Log } from "~/infra/log.server";
 import type { LiveHub } from "~/live/live.server";
 import type { StreamSlots } from "~/live/stream-slots.server";
 import type { FairUse, HoldPolicy } from "~/models/reservation";
+import type { ReserveObserver } from "~/models/reservation.server";
 import type { ConsistencyChecker } from "./consistency-checker.server";
 
 // What the server hands every loader and action: one database (and so one
@@ -28,6 +29,10 @@ export type AppContext = {
   streams: StreamSlots;
   // the books, checked
   consistency: ConsistencyChecker;
+  // every hold request's outcome: each place that calls reserve() passes
+  // `report` as its observer, and the metrics observe (refusals leave no
+  // event in the outbox to count them by)
+  reserveOutcomes: { report: ReserveObserver; observe: (listener: ReserveObserver) => () => void };
 };
 
 declare module "@remix-run/node" {

@@ -18,9 +18,13 @@ import { securityHeaders } from "./security-headers.server";
 type Next = () => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
-// Every route here answers GET, HEAD or POST; anything else (PUT, TRACE,
-// OPTIONS …) is refused before a route could mistake it for a POST.
-const methods = new Set(["GET", "HEAD", "POST"]);
+// Every route here answers GET, HEAD or POST, and the JSON API's edits
+// PATCH; anything else (PUT, TRACE, OPTIONS …) is refused before a route
+// could mistake it for a POST. An API route that takes no PATCH says so
+// itself (405 with its own Allow).
+const pageMethods = ["GET", "HEAD", "POST"];
+const apiMethods = [...pageMethods, "PATCH"];
+const writeMethods = new Set(["POST", "PATCH"]);
 const isApi = (req: IncomingMessage) => req.url?.startsWith("/api/") === true;
 
 // A write from a page on another site (or on a sibling subdomain) is refused
@@ -233,18 +237,19 @@ export function createHttpHandler({
         });
         return;
       }
-      if (!methods.has(req.method ?? "")) {
+      const methods = isApi(req) ? apiMethods : pageMethods;
+      if (!methods.includes(req.method ?? "")) {
         void sendRefusal(req, res, {
           nonce,
           status: 405,
           code: "method_not_allowed",
-          message: "Use GET, HEAD or POST.",
-          headers: { Allow: "GET, HEAD, POST" },
+          message: `Use ${methods.join(", ")}.`,
+          headers: { Allow: methods.join(", ") },
         });
         return;
       }
       const client = clientOf(req, env.TRUST_PROXY);
-      if (req.method === "POST" && isCrossSite(req, client)) {
+      if (writeMethods.has(req.method ?? "") && isCrossSite(req, client)) {
         void sendRefusal(req, res, {
           nonce,
           status: 403,

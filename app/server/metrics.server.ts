@@ -11,6 +11,8 @@ const routePatterns: [RegExp, string][] = [
   [/^\/api\/reservations\/[^/]+$/, "/api/reservations/:id"],
   [/^\/api\/products\/[^/]+$/, "/api/products/:id"],
   [/^\/api\/admin\/holds\/[^/]+\/release$/, "/api/admin/holds/:id/release"],
+  [/^\/api\/admin\/products\/[^/]+$/, "/api/admin/products/:id"],
+  [/^\/api\/admin\/warehouses\/[^/]+$/, "/api/admin/warehouses/:id"],
   [/^\/products\/[^/]+$/, "/products/:id"],
   [/^\/reservations\/[^/]+\/events$/, "/reservations/:id/events"],
   [/^\/reservations\/[^/]+$/, "/reservations/:id"],
@@ -32,6 +34,11 @@ const knownRoutes = new Set([
   "/api/admin/holds",
   "/api/admin/consistency",
   "/api/admin/consistency/repair",
+  "/api/admin/events",
+  "/api/admin/events.csv",
+  "/api/admin/stats",
+  "/api/admin/products",
+  "/api/admin/warehouses",
 ]);
 
 function routeOf(url: string | undefined): string {
@@ -61,7 +68,10 @@ export function createMetrics(app: AppContext) {
   });
   const holds = new Counter({
     name: "holdfast_holds_total",
-    help: "What happened to holds, from the outbox: created, confirmed, released, expired, extended",
+    help:
+      "What happened to holds: created, confirmed, released, expired, extended (from the outbox, whichever " +
+      "process did it), and the hold requests this process refused, by code (insufficient_stock, " +
+      "client_limit_reached, not_found, …)",
     labelNames: ["outcome"],
     registers: [registry],
   });
@@ -118,6 +128,9 @@ export function createMetrics(app: AppContext) {
       if (outcome) holds.inc({ outcome });
     }
   });
+  const unobserveRefusals = app.reserveOutcomes.observe((outcome) => {
+    if (!outcome.ok) holds.inc({ outcome: outcome.code });
+  });
   const unobserveCommits = app.database.observeCommits(({ commands, ms, ok }) => {
     batchSize.observe(commands);
     commitTime.observe({ result: ok ? "committed" : "failed" }, ms / 1000);
@@ -134,6 +147,7 @@ export function createMetrics(app: AppContext) {
     },
     stop() {
       unobserveEvents();
+      unobserveRefusals();
       unobserveCommits();
     },
   };

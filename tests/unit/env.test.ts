@@ -97,6 +97,13 @@ describe("parseEnv", () => {
     expect(databaseMode(env)).toBe("replica");
   });
 
+  test("the expiry-rate alert: a share of the last hour's ended holds, half by default, 0 for off", () => {
+    expect(parseEnv({}).ALERT_EXPIRY_RATE).toBe(0.5);
+    expect(parseEnv({ ALERT_EXPIRY_RATE: "0.25" }).ALERT_EXPIRY_RATE).toBe(0.25);
+    expect(parseEnv({ ALERT_EXPIRY_RATE: "0" }).ALERT_EXPIRY_RATE).toBe(0);
+    expect(parseEnv({ ALERT_EXPIRY_RATE: "" }).ALERT_EXPIRY_RATE).toBe(0.5);
+  });
+
   test("an empty variable means unset, so it takes its default", () => {
     const env = parseEnv({
       PORT: "",
@@ -148,6 +155,9 @@ describe("parseEnv", () => {
     [{ TRUST_PROXY: "yes" }, "TRUST_PROXY must be true or false"],
     [{ MAX_PENDING_HOLDS_PER_CLIENT: "-1" }, "MAX_PENDING_HOLDS_PER_CLIENT must be at least 0"],
     [{ MAX_LIVE_STREAMS: "0" }, "MAX_LIVE_STREAMS must be at least 1"],
+    [{ ALERT_EXPIRY_RATE: "50" }, "ALERT_EXPIRY_RATE must be at most 1"],
+    [{ ALERT_EXPIRY_RATE: "-0.1" }, "ALERT_EXPIRY_RATE must be at least 0"],
+    [{ ALERT_EXPIRY_RATE: "half" }, "ALERT_EXPIRY_RATE must be a number from 0 to 1"],
   ])("refuses %o, naming the variable", (source, message) => {
     expect(problem(source)).toContain(message);
   });

@@ -1,0 +1,27 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { editProductRequest, toApiCatalogueProduct } from "~/api/admin-contract.server";
+import { adminAction } from "~/api/admin.server";
+import { apiJson, methodNotAllowed, notFound } from "~/api/api.server";
+import { editProduct } from "~/models/catalogue.server";
+
+// PATCH /api/admin/products/:id: change any of a product's fields but its
+// id; `archived: true` takes it out of the shop.
+export const action = (args: ActionFunctionArgs) =>
+  adminAction(
+    args,
+    editProductRequest,
+    async (changes, operator) => {
+      const { app } = args.context;
+      const outcome = await editProduct({
+        database: app.database,
+        id: args.params.id ?? "",
+        changes,
+        operator,
+        now: app.clock(),
+      });
+      return outcome.ok ? apiJson({ product: toApiCatalogueProduct(outcome.edited) }) : notFound("No such product");
+    },
+    { method: "PATCH" },
+  );
+
+export const loader = () => methodNotAllowed("PATCH");

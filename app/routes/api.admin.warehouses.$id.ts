@@ -1,0 +1,27 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { editWarehouseRequest } from "~/api/admin-contract.server";
+import { adminAction } from "~/api/admin.server";
+import { apiJson, methodNotAllowed, notFound } from "~/api/api.server";
+import { editWarehouse } from "~/models/catalogue.server";
+
+// PATCH /api/admin/warehouses/:id: rename a warehouse or change its city;
+// its id stays.
+export const action = (args: ActionFunctionArgs) =>
+  adminAction(
+    args,
+    editWarehouseRequest,
+    async (changes, operator) => {
+      const { app } = args.context;
+      const outcome = await editWarehouse({
+        database: app.database,
+        id: args.params.id ?? "",
+        changes,
+        operator,
+        now: app.clock(),
+      });
+      return outcome.ok ? apiJson({ warehouse: outcome.edited }) : notFound("No such warehouse");
+    },
+    { method: "PATCH" },
+  );
+
+export const loader = () => methodNotAllowed("PATCH");
