@@ -107,6 +107,9 @@ export const reservation = z
     createdAt: isoTime,
     items: z.array(reservationItem),
     extensionsLeft: z.number().int(),
+    releasedBy: z.enum(["holder", "shop"]).nullable().openapi({
+      description: "Who released a released hold: its holder, or the shop (an operator); null otherwise",
+    }),
   })
   .openapi("Reservation");
 
@@ -162,5 +165,6 @@ export function toApiReservation(r: ReservationView): z.infer<typeof reservation
       currency: i.currency,
     })),
     extensionsLeft: r.extensionsLeft,
+    releasedBy: r.releasedBy,
   };
 }

@@ -9,12 +9,18 @@ import { formatPrice } from "./format";
 
 // Read out when the status changes (a live region speaks changes, not the
 // text it starts with); the countdown itself stays silent.
-export const announcements: Record<ReservationStatus, string> = {
+const announcements: Record<ReservationStatus, string> = {
   pending: "Your items are held while you pay.",
   confirmed: "Payment received. The items are yours.",
   released: "Hold cancelled. The items are back on sale.",
   expired: "Your hold has expired. The items are back on sale.",
 };
+
+export function announcement(reservation: ReservationView, status: ReservationStatus): string {
+  return reservation.releasedBy === "shop"
+    ? "The shop cancelled your hold. Nothing was charged."
+    : announcements[status];
+}
 
 export function Pending({
   reservation,
@@ -116,6 +122,12 @@ const settled = {
     badge: "Cancelled",
     tone: "bg-surface text-muted border-line",
   },
+  cancelledByShop: {
+    title: "Cancelled by the shop",
+    text: "The shop cancelled this hold, so nothing was charged and the units went back on sale. If you still want them, you can reserve them again.",
+    badge: "Cancelled by the shop",
+    tone: "bg-danger-50 text-danger-ink border-danger/40",
+  },
   expired: {
     title: "Your hold expired",
     text: "The time ran out before payment, so the units went back on sale. If they are still there, you can reserve them again.",
@@ -131,7 +143,7 @@ export function Settled({
   reservation: ReservationView;
   status: Exclude<ReservationStatus, "pending">;
 }) {
-  const screen = settled[status];
+  const screen = reservation.releasedBy === "shop" ? settled.cancelledByShop : settled[status];
   const first = reservation.items[0];
   return (
     <section className="card p-6 sm:p-8">

@@ -11,3 +11,27 @@ export function formatDuration(ms: number): string {
   if (rest === 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
   return `${minutes} min ${rest} s`;
 }
+
+// Counts as operators read them: grouped ("12,480").
+export function formatCount(n: number): string {
+  return new Intl.NumberFormat("en").format(n);
+}
+
+export function formatPercent(fraction: number | null): string {
+  return fraction === null
+    ? "—"
+    : new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 1 }).format(fraction);
+}
+
+// A moment in the operator's own time zone, rendered the same on the server
+// and in the browser (the zone comes from the operator's session).
+export function formatDateTime(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).format(ms);
+}

@@ -7,14 +7,18 @@ export function bearerToken(request: Request): string | null {
   return match ? match[1]! : null;
 }
 
-// The caller's bearer token is `secret`, compared in constant time. Both
-// sides are hashed first so the comparison also takes the same time
-// whatever the length of the guess.
+// The caller's bearer token is `secret`, compared in constant time.
 export function hasBearerSecret(request: Request, secret: string): boolean {
-  const token = bearerToken(request);
-  const given = createHash("sha256")
-    .update(token ?? "")
+  return isSecret(bearerToken(request), secret);
+}
+
+// `given` is `secret`, compared in constant time. Both sides are hashed
+// first so the comparison also takes the same time whatever the length of
+// the guess.
+export function isSecret(given: string | null, secret: string): boolean {
+  const guess = createHash("sha256")
+    .update(given ?? "")
     .digest();
   const expected = createHash("sha256").update(secret).digest();
-  return timingSafeEqual(given, expected) && token !== null;
+  return timingSafeEqual(guess, expected) && given !== null;
 }

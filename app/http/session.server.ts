@@ -32,7 +32,7 @@ function storageFor(secret: string): SessionStorage<SessionData> {
 // carries the protocol the server determined (client.server.ts: behind a
 // trusted proxy, the one the proxy reports; otherwise the socket's), never
 // a header anyone could send.
-function cameOverHttps(request: Request): boolean {
+export function cameOverHttps(request: Request): boolean {
   return new URL(request.url).protocol === "https:";
 }
 

@@ -1,7 +1,7 @@
 import { useRevalidator } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useEventSource } from "remix-utils/sse/react";
-import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
+import type { LiveConsoleMessage, LiveReservationMessage, LiveStockMessage } from "~/live/live";
 
 // remix-utils' `useEventSource`, wrapped where it falls short for a shop:
 // - it returns only the latest message, so every message we send is the
@@ -86,4 +86,23 @@ export function useLiveReservation(id: string, after: number): LiveReservationMe
     if (message) revalidate();
   }, [message, revalidate]);
   return message;
+}
+
+// The console's pages: their data reloads whenever anything happened, at
+// most once a second however busy the shop is.
+const CONSOLE_RELOAD_MS = 1_000;
+
+export function useLiveConsole(after: number) {
+  const message = useLiveMessage<LiveConsoleMessage>("/admin/live", "change", after);
+  const { revalidate } = useRevalidator();
+  const lastReload = useRef(0);
+  useEffect(() => {
+    if (!message) return;
+    const wait = Math.max(0, lastReload.current + CONSOLE_RELOAD_MS - Date.now());
+    const timer = setTimeout(() => {
+      lastReload.current = Date.now();
+      revalidate();
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [message, revalidate]);
 }

@@ -3,7 +3,7 @@ import type { Database } from "~/infra/db/db.server";
 import { lastEventId, readEventsAfter, type HoldfastEvent } from "~/models/events.server";
 import { readStock } from "~/models/inventory.server";
 import type { ReservationStatus } from "~/models/reservation";
-import type { LiveReservationMessage, LiveStockMessage } from "./live";
+import type { LiveConsoleMessage, LiveReservationMessage, LiveStockMessage } from "./live";
 import { createRecentEvents } from "./recent-events.server";
 import { createSubscribers, type LiveStream, type StockSubscriber } from "./subscribers.server";
 
@@ -32,6 +32,9 @@ export type LiveHub = {
     current: { status: ReservationStatus; expiresAt: number };
     stream: LiveStream<LiveReservationMessage>;
   }) => () => void;
+  // the console: one message per tick in which anything happened, and one
+  // at once if the browser missed something
+  watchEverything: (input: { after: number | null; stream: LiveStream<LiveConsoleMessage> }) => () => void;
   subscriberCount: () => number;
   // false once the hub is stopping: new streams are turned away
   accepting: () => boolean;
@@ -138,6 +141,7 @@ export async function startLiveHub({
     const changed = new Set<string>();
     for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);
     fanOutReservations(events);
+    if (last) for (const stream of subscribers.consoles) deliver(stream, { id: cursor });
     await fanOutStock(changed, cursor);
     if (events.length === batchSize) await tick();
   }
@@ -188,6 +192,11 @@ export async function startLiveHub({
       if (after === null || recent.missed(after, (seen) => seen.reservationId === reservationId)) {
         deliver(stream, { id: cursor, ...current });
       }
+      return unsubscribe;
+    },
+    watchEverything({ after, stream }) {
+      const unsubscribe = subscribers.addConsole(stream);
+      if (after === null || after < cursor) deliver(stream, { id: cursor });
       return unsubscribe;
     },
     subscriberCount: subscribers.count,

@@ -16,4 +16,8 @@ export type LiveReservationMessage = {
   expiresAt: number;
 };
 
+// Something happened (a hold, a payment, a restock, an operator's change):
+// the console's pages reload their data, which is current up to `id`.
+export type LiveConsoleMessage = { id: number };
+
 export const MAX_WATCHED_PRODUCTS = 200;

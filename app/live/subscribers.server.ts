@@ -1,7 +1,8 @@
-import type { LiveReservationMessage, LiveStockMessage } from "./live";
+import type { LiveConsoleMessage, LiveReservationMessage, LiveStockMessage } from "./live";
 
 // Who is watching what, in this process: the streams of the stock pages,
-// by product, and of the checkout pages, by reservation.
+// by product, of the checkout pages, by reservation, and of the console's
+// pages, which hear of everything.
 
 export type LiveStream<Message> = {
   send: (message: Message) => void;
@@ -39,8 +40,10 @@ export function createSubscribers() {
   const stock = new Set<StockSubscriber>();
   const stockByProduct = new Map<string, Set<StockSubscriber>>();
   const byReservation = new Map<string, Set<ReservationSubscriber>>();
+  const consoles = new Set<LiveStream<LiveConsoleMessage>>();
   return {
     stock,
+    consoles,
     watchingProduct: (productId: string) => stockByProduct.get(productId) ?? new Set<StockSubscriber>(),
     watchingReservation: (reservationId: string) => byReservation.get(reservationId),
     addStock(subscriber: StockSubscriber) {
@@ -55,14 +58,20 @@ export function createSubscribers() {
       addTo(byReservation, subscriber.reservationId, subscriber);
       return () => removeFrom(byReservation, subscriber.reservationId, subscriber);
     },
-    count: () => stock.size + [...byReservation.values()].reduce((n, set) => n + set.size, 0),
+    addConsole(stream: LiveStream<LiveConsoleMessage>) {
+      consoles.add(stream);
+      return () => consoles.delete(stream);
+    },
+    count: () => stock.size + consoles.size + [...byReservation.values()].reduce((n, set) => n + set.size, 0),
     // forgets every subscriber and hands back their streams, to close
     takeAll() {
       const streams = [
         ...[...stock].map((s) => s.stream),
         ...[...byReservation.values()].flatMap((set) => [...set].map((s) => s.stream)),
+        ...consoles,
       ];
       stock.clear();
+      consoles.clear();
       stockByProduct.clear();
       byReservation.clear();
       return streams;

@@ -6,7 +6,10 @@ import type { HoldPolicy, ReservationItemView, ReservationStatus, ReservationVie
 export const reservationViewSql = (where: string) =>
   `SELECT r.id, r.status, r.created_at, r.updated_at, r.expires_at, r.extension_count,
           ri.product_id, ri.warehouse_id, ri.quantity, p.name AS product_name,
-          w.name AS warehouse_name, p.price_cents, p.currency, p.image_url
+          w.name AS warehouse_name, p.price_cents, p.currency, p.image_url,
+          CASE WHEN r.status = 'released' THEN
+            EXISTS (SELECT 1 FROM events e WHERE e.reservation_id = r.id AND e.type = 'operator_released')
+          END AS released_by_shop
    FROM reservations r
    JOIN reservation_items ri ON ri.reservation_id = r.id
    JOIN products p ON p.id = ri.product_id
@@ -29,6 +32,7 @@ export type ViewRow = {
   price_cents: number;
   currency: string;
   image_url: string;
+  released_by_shop: number | null;
 };
 
 export function viewRowsById(result: ResultSet | undefined): Map<string, ViewRow[]> {
@@ -67,6 +71,7 @@ export function toView(rows: ViewRow[], policy: HoldPolicy, now: number): Reserv
     updatedAt: Number(head.updated_at),
     expiresAt,
     extensionsLeft: canExtend ? Math.max(0, policy.maxExtensions - Number(head.extension_count)) : 0,
+    releasedBy: status === "released" ? (Number(head.released_by_shop) === 1 ? "shop" : "holder") : null,
     items,
   };
 }

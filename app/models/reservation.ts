@@ -45,6 +45,8 @@ export type ReservationView = {
   updatedAt: number;
   expiresAt: number;
   extensionsLeft: number;
+  // who released a released hold: its holder, or the shop's operator
+  releasedBy: "holder" | "shop" | null;
   items: ReservationItemView[];
 };
 

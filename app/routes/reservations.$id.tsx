@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { z } from "zod";
-import { announcements, Lines, Pending, Settled } from "~/components/checkout";
+import { announcement, Lines, Pending, Settled } from "~/components/checkout";
 import { useCountdown } from "~/components/countdown";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatDuration } from "~/components/format";
@@ -95,7 +95,7 @@ export default function Checkout() {
   return (
     <div className="mx-auto max-w-3xl" data-status={status}>
       <p role="status" aria-live="polite" className="sr-only">
-        {announcements[status]}
+        {announcement(reservation, status)}
       </p>
       {status === "pending" ? (
         <Pending reservation={reservation} left={left} holdFor={holdFor} />

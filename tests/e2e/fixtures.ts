@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type Client } from "@libsql/client";
 import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
-import { startServer, type RunningServer, noClientLimits } from "../helpers/server";
+import { startServer, type RunningServer, noClientLimits, testSecrets } from "../helpers/server";
 
 export { expect };
 
@@ -119,4 +119,14 @@ export async function markPage(page: Page) {
 
 export async function wasNotReloaded(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
+}
+
+// Opens a console page the way an operator does: the login first, which
+// comes back to the page afterwards.
+export async function signIn(page: Page, path = "/admin") {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/admin\/login\?next=/);
+  await page.getByLabel("Operator token").fill(testSecrets.ADMIN_TOKEN);
+  await page.getByLabel("Your name").fill("Asha");
+  await page.getByRole("button", { name: "Sign in" }).click();
 }

@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
-import { expect, reserveOnPage, setStock, startShop, test } from "./fixtures";
+import { testSecrets } from "../helpers/server";
+import { expect, reserveOnPage, setStock, signIn, startShop, test } from "./fixtures";
 
 // Every page and state at a phone's width and a desktop's, for a person to
 // look at (test-results/screenshots/). The assertions only check that each
@@ -127,4 +128,71 @@ test("a shopper at the fair-use cap, and a form posted from another site", async
   } finally {
     await capped.stop();
   }
+});
+
+test("the console: login, dashboard, products, a product, holds, warehouses, audit trail", async ({ page }) => {
+  // some activity to show: holds made, one paid, one released by the shop
+  const made = [];
+  for (const quantity of [1, 2, 3]) {
+    const response = await page.request.post("/api/reservations", {
+      data: { productId: "cedar-turntable", warehouseId: "blr-01", quantity },
+    });
+    made.push((await response.json()) as { reservation: { id: string }; holdToken: string });
+  }
+  await page.request.post(`/api/reservations/${made[0]!.reservation.id}/confirm`, {
+    headers: { Authorization: `Bearer ${made[0]!.holdToken}` },
+  });
+
+  await page.goto("/admin/login");
+  await shoot(page, "console-login");
+  await page.getByLabel("Operator token").fill("wrong-token-for-the-picture");
+  await page.getByLabel("Your name").fill("Asha");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  await shoot(page, "console-login-refused");
+
+  await signIn(page, "/admin");
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await shoot(page, "console-dashboard");
+  await page.getByRole("link", { name: "Last 24 hours" }).click();
+  await expect(page.getByRole("heading", { name: "Holds, last 24 hours" })).toBeVisible();
+  await shoot(page, "console-dashboard-24h");
+
+  await page.goto("/admin/products?q=cedar");
+  await shoot(page, "console-products");
+  await page.goto("/admin/products/cedar-turntable");
+  const bengaluru = page.getByRole("form", { name: "Change the stock of Cedar Turntable at Bengaluru" });
+  await bengaluru.getByLabel("How").selectOption("set");
+  await bengaluru.getByLabel("Units").fill("0");
+  await bengaluru.getByRole("button", { name: "Apply" }).click();
+  await expect(bengaluru.getByRole("status")).toContainText("Not saved");
+  await shoot(page, "console-product");
+
+  await page.goto("/admin/holds?productId=cedar-turntable");
+  const row = page.getByRole("row", { name: /3 × Cedar Turntable/ });
+  await row.getByLabel(/Why release hold/).fill("shopper asked by phone");
+  await row.getByRole("button", { name: "Release" }).click();
+  await expect(page.getByRole("status")).toContainText("Released");
+  await shoot(page, "console-holds");
+
+  await page.goto("/admin/warehouses");
+  await shoot(page, "console-warehouses");
+  await page.goto("/admin/audit?productId=cedar-turntable");
+  await shoot(page, "console-audit");
+});
+
+test("a checkout cancelled by the shop", async ({ page, browser, shop }) => {
+  await page.goto("/products/coral-headlamp");
+  await reserveOnPage(page);
+  await expect(page.getByRole("heading", { name: "Checkout" })).toBeVisible();
+  const id = page.url().split("/").pop()!;
+  const operator = await browser.newPage({ baseURL: shop.url });
+  const released = await operator.request.post(`/api/admin/holds/${id}/release`, {
+    headers: { Authorization: `Bearer ${testSecrets.ADMIN_TOKEN}` },
+    data: { reason: "payment provider outage" },
+  });
+  expect(released.status()).toBe(200);
+  await operator.close();
+  await expect(page.getByRole("heading", { name: "Cancelled by the shop" })).toBeVisible();
+  await shoot(page, "checkout-cancelled-by-shop");
 });

@@ -1,0 +1,132 @@
+import type { Database } from "~/infra/db/db.server";
+import { readStock, type StockLevel } from "./inventory.server";
+
+// The catalogue as operators see it: every product, archived or not, with
+// each warehouse's total, reserved, sold and available, and whether a row
+// is low on stock.
+
+type OperatorStockRow = StockLevel & { low: boolean };
+
+export type OperatorProduct = {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  priceCents: number;
+  currency: string;
+  imageUrl: string;
+  archived: boolean;
+  lowStockThreshold: number;
+  stock: OperatorStockRow[];
+};
+
+type ProductRecord = {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  price_cents: number;
+  currency: string;
+  image_url: string;
+  archived: number;
+  low_stock_threshold: number;
+};
+
+const columns = `id, name, description, category, price_cents, currency, image_url, archived, low_stock_threshold`;
+
+async function withStock(database: Database, records: ProductRecord[], now: number): Promise<OperatorProduct[]> {
+  const stock = await readStock({ database, productIds: records.map((r) => r.id), now });
+  return records.map((r) => {
+    const lowStockThreshold = Number(r.low_stock_threshold);
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      category: r.category,
+      priceCents: Number(r.price_cents),
+      currency: r.currency,
+      imageUrl: r.image_url,
+      archived: Boolean(r.archived),
+      lowStockThreshold,
+      stock: stock
+        .filter((s) => s.productId === r.id)
+        // as low-stock.server.ts decides it: off at 0, never for an archived product
+        .map((s) => ({ ...s, low: !r.archived && lowStockThreshold > 0 && s.available <= lowStockThreshold })),
+    };
+  });
+}
+
+// `%` and `_` in what the operator typed are letters, not wildcards.
+const likeEscaped = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+// Products by name, a page at a time; `search` matches the name or the id.
+export async function listProductsForOperators({
+  database,
+  search,
+  cursor,
+  limit,
+  now,
+}: {
+  database: Database;
+  search: string | null;
+  cursor: string | null;
+  limit: number;
+  now: number;
+}): Promise<{ products: OperatorProduct[]; nextCursor: string | null }> {
+  const result = await database.reader.execute({
+    sql: `SELECT ${columns} FROM products
+          WHERE (:search IS NULL OR name LIKE :search ESCAPE '\\' OR id LIKE :search ESCAPE '\\')
+            AND (:cursor IS NULL OR (name, id) > (SELECT name, id FROM products WHERE id = :cursor))
+          ORDER BY name, id LIMIT :fetch`,
+    args: { search: search ? likeEscaped(search) : null, cursor, fetch: limit + 1 },
+  });
+  const records = result.rows as unknown as ProductRecord[];
+  const page = records.slice(0, limit);
+  return {
+    products: await withStock(database, page, now),
+    nextCursor: records.length > limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+export async function getProductForOperators({
+  database,
+  id,
+  now,
+}: {
+  database: Database;
+  id: string;
+  now: number;
+}): Promise<OperatorProduct | null> {
+  const result = await database.reader.execute({ sql: `SELECT ${columns} FROM products WHERE id = :id`, args: { id } });
+  const [product] = await withStock(database, result.rows as unknown as ProductRecord[], now);
+  return product ?? null;
+}
+
+export type OperatorWarehouse = {
+  id: string;
+  name: string;
+  city: string;
+  products: number;
+  total: number;
+  reserved: number;
+  sold: number;
+};
+
+// Every warehouse with what it stocks, summed over its rows.
+export async function listWarehousesForOperators({ database }: { database: Database }): Promise<OperatorWarehouse[]> {
+  const result = await database.reader.execute(
+    `SELECT w.id, w.name, w.city, count(i.product_id) AS products, coalesce(sum(i.total), 0) AS total,
+            coalesce(sum(i.reserved), 0) AS reserved, coalesce(sum(i.sold), 0) AS sold
+     FROM warehouses w LEFT JOIN inventory i ON i.warehouse_id = w.id
+     GROUP BY w.id ORDER BY w.name, w.id`,
+  );
+  return result.rows.map((r) => ({
+    id: String(r.id),
+    name: String(r.name),
+    city: String(r.city),
+    products: Number(r.products),
+    total: Number(r.total),
+    reserved: Number(r.reserved),
+    sold: Number(r.sold),
+  }));
+}
