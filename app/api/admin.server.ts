@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { checkOperator } from "~/http/operator.server";
 import { admitWrite } from "./api-outcomes.server";
 import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody } from "./api.server";
+import { idempotent } from "./idempotent-response.server";
 
 // The admin API's door: the operator's token (401, or 429 after too many
 // wrong ones in a row), then, for a write, the rate limit on writes.
@@ -29,7 +30,9 @@ export function admitOperator(
 
 // An admin write, start to finish: its one method (POST unless it is an
 // edit, PATCH), the operator admitted, the JSON body parsed by `schema`;
-// `run` gets the input and the operator's name.
+// `run` gets the input and the operator's name. With an Idempotency-Key it
+// runs at most once (a script that retries a restock of +40 adds 40, not
+// 80); the rate limit is taken only when it does run.
 export function adminAction<S extends z.ZodTypeAny>(
   { request, context }: ActionFunctionArgs,
   schema: S,
@@ -38,12 +41,22 @@ export function adminAction<S extends z.ZodTypeAny>(
 ) {
   return guarded(context.app.log, async () => {
     if (request.method !== method) return methodNotAllowed(method);
-    const operator = admitOperator(request, context);
+    const operator = admitOperator(request, context, { writes: false });
     if (!operator.ok) return operator.response;
     const body = await readJsonBody(request);
     if (!body.ok) return body.response;
     const input = parseWith(schema, body.json);
     if (!input.ok) return input.response;
-    return run(input.data, operator.name);
+    const { app } = context;
+    return idempotent({
+      request,
+      database: app.database,
+      clock: app.clock,
+      // one ADMIN_TOKEN: every operator is the same client
+      scope: "admin",
+      body: body.text,
+      admit: () => admitWrite(context),
+      respond: () => run(input.data, operator.name),
+    });
   });
 }

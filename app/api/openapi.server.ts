@@ -138,20 +138,26 @@ function build() {
     scheme: "bearer",
     description: "ADMIN_TOKEN. Send X-Operator with your name: it is recorded on every change you make.",
   });
+  // every admin write runs at most once per Idempotency-Key
+  const retrySafe = { headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }) };
+  const retryRefusals = {
+    425: error("idempotency_in_progress: the first request with this key is still running"),
+  };
   registry.registerPath({
     method: "post",
     path: "/api/admin/stock",
     tags: ["admin"],
     summary: "Change a row's stock (received, correction, damaged, returned), with its ledger entry",
     security: [{ adminToken: [] }],
-    request: { body: { content: { "application/json": { schema: restockRequest } } } },
+    request: { ...retrySafe, body: { content: { "application/json": { schema: restockRequest } } } },
     responses: {
       200: json(restockResult, "The row before and after"),
       400: error("validation_error"),
       401: error("unauthorized"),
       404: error("not_found: no such product or warehouse"),
-      409: error("stock_below_committed: the new total is below what is held and sold"),
+      409: error("stock_below_committed: the new total is below what is held and sold; or idempotency_conflict"),
       429: error("rate_limited, or too many wrong tokens"),
+      ...retryRefusals,
     },
   });
 
@@ -172,12 +178,13 @@ function build() {
     tags: ["admin"],
     summary: "Rebuild one row's reserved and sold from its holds, with an audit entry",
     security: [{ adminToken: [] }],
-    request: { body: { content: { "application/json": { schema: repairRequest } } } },
+    request: { ...retrySafe, body: { content: { "application/json": { schema: repairRequest } } } },
     responses: {
       200: json(z.object({ repaired: z.unknown() }), "The row before and after"),
       401: error("unauthorized"),
       404: error("not_found"),
-      409: error("stock_below_committed: restock first"),
+      409: error("stock_below_committed: restock first; or idempotency_conflict"),
+      ...retryRefusals,
     },
   });
 
@@ -201,6 +208,7 @@ function build() {
     summary: "Release a pending hold for the shop, with a reason",
     security: [{ adminToken: [] }],
     request: {
+      ...retrySafe,
       params: reservationId,
       body: { content: { "application/json": { schema: operatorReleaseRequest } } },
     },
@@ -208,8 +216,9 @@ function build() {
       200: json(z.object({ reservation }), "Released: the units are back on sale"),
       401: error("unauthorized"),
       404: error("not_found"),
-      409: error("invalid_state: already paid for or released"),
+      409: error("invalid_state: already paid for or released; or idempotency_conflict"),
       410: error("reservation_expired"),
+      ...retryRefusals,
     },
   });
 
@@ -233,6 +242,7 @@ function build() {
       413: error("Body over 64 KB"),
       415: error("unsupported_media_type: send application/json"),
       429: error("rate_limited, or too many wrong tokens"),
+      ...retryRefusals,
     };
     registry.registerPath({
       method: "post",
@@ -240,11 +250,11 @@ function build() {
       tags: ["admin"],
       summary: `Add a ${what}, with no stock yet; its id is for good`,
       security: [{ adminToken: [] }],
-      request: { body: { content: { "application/json": { schema: create } } } },
+      request: { ...retrySafe, body: { content: { "application/json": { schema: create } } } },
       responses: {
         201: json(result, `The new ${what}`),
         ...refusals,
-        409: error(`already_exists: there is a ${what} with that id`),
+        409: error(`already_exists: there is a ${what} with that id; or idempotency_conflict`),
       },
     });
     registry.registerPath({
@@ -254,6 +264,7 @@ function build() {
       summary: `Change any of a ${what}'s fields but its id`,
       security: [{ adminToken: [] }],
       request: {
+        ...retrySafe,
         params: z.object({ id: z.string() }),
         body: { content: { "application/json": { schema: edit } } },
       },

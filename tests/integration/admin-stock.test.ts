@@ -171,6 +171,45 @@ describe("the admin API's contract", () => {
 });
 
 // last: it leaves this address locked out for a minute
+describe("a stock change sent twice", () => {
+  test("with one Idempotency-Key it happens once: the retry replays the answer; another body under that key is refused", async () => {
+    await setStock(url, "basalt-wall-clock", "hyd-01", 10);
+    const headers = { ...admin, "Idempotency-Key": "po-7781-hyd" };
+    const body = { productId: "basalt-wall-clock", warehouseId: "hyd-01", delta: 40, reason: "received" };
+    const first = await adjust(body, headers);
+    const retry = await adjust(body, headers);
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replay")).toBe("true");
+    expect(retry.body).toEqual(first.body);
+    const received = async () =>
+      (await ledger("basalt-wall-clock", "hyd-01")).filter((entry) => entry.reason === "received");
+    expect(await received()).toHaveLength(1);
+    expect(first.body).toMatchObject({ stock: { after: { total: 50 } } });
+
+    const other = await adjust({ ...body, delta: 4 }, headers);
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ error: { code: "idempotency_conflict" } });
+    expect(await received()).toHaveLength(1);
+  });
+
+  test("a refused body under a key stores nothing: the corrected request runs", async () => {
+    await setStock(url, "basalt-wall-clock", "mum-01", 10);
+    const headers = { ...admin, "Idempotency-Key": "fix-me-then-send" };
+    const bad = await adjust(
+      { productId: "basalt-wall-clock", warehouseId: "mum-01", delta: 1.5, reason: "received" },
+      headers,
+    );
+    expect(bad.status).toBe(400);
+    const good = await adjust(
+      { productId: "basalt-wall-clock", warehouseId: "mum-01", delta: 2, reason: "received" },
+      headers,
+    );
+    expect(good.status).toBe(200);
+    expect(good.headers.get("idempotent-replay")).toBeNull();
+  });
+});
+
 describe("who may change stock", () => {
   test("no token or a wrong one is 401; a few wrong ones in a row from one address must wait (429)", async () => {
     const body = { productId: "aurora-headphones", warehouseId: "blr-01", delta: 1, reason: "received" };
