@@ -278,10 +278,16 @@ export const holdStats = z
 export function toApiStats(s: HoldStats): z.infer<typeof holdStats> {
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
-    ...s,
+    window: s.window,
     from: iso(s.from),
     now: iso(s.now),
     bucketSeconds: s.bucketMs / 1000,
+    holds: s.holds,
+    conversionRate: s.conversionRate,
+    expiryRate: s.expiryRate,
+    medianSecondsToPay: s.medianSecondsToPay,
+    pending: s.pending,
+    lowStock: s.lowStock,
     series: s.series.map((b) => ({ ...b, start: iso(b.start) })),
   };
 }

@@ -1,11 +1,13 @@
 import type { z } from "zod";
 import { eventTypes } from "~/models/events.server";
-import { ID_PATTERN } from "~/models/reservation";
+import { ID_PATTERN, RESERVATION_ID_PATTERN } from "~/models/reservation";
 import {
   createProductRequest,
   createWarehouseRequest,
   editProductRequest,
   editWarehouseRequest,
+  operatorReleaseRequest,
+  restockRequest,
 } from "./admin-contract.server";
 
 // The console's forms, read into the admin API's request shapes: a form and
@@ -14,7 +16,7 @@ import {
 
 type FormFields = Record<string, FormDataEntryValue>;
 
-export type FormOutcome<T> = { ok: true; data: T } | { ok: false; message: string; field: string | null };
+type FormOutcome<T> = { ok: true; data: T } | { ok: false; message: string };
 
 const text = (value: FormDataEntryValue | undefined) => (typeof value === "string" ? value.trim() : undefined);
 
@@ -42,6 +44,11 @@ const labels: Record<string, string> = {
   category: "Category",
   lowStockThreshold: "Low-stock threshold",
   city: "City",
+  warehouseId: "Warehouse",
+  delta: "Units",
+  total: "Units",
+  reason: "Reason",
+  note: "Note",
 };
 
 function parsed<S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown>): FormOutcome<z.output<S>> {
@@ -51,8 +58,27 @@ function parsed<S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown
   const issue = result.error.issues[0];
   const field = typeof issue?.path[0] === "string" ? issue.path[0] : null;
   const label = field ? (labels[field] ?? field) : null;
-  return { ok: false, field, message: `${label ? `${label}: ` : ""}${issue?.message ?? "check the form"}` };
+  return { ok: false, message: `${label ? `${label}: ` : ""}${issue?.message ?? "check the form"}` };
 }
+
+// An edit form carries each field twice: as the operator left it, and as
+// the page showed it (`was.<name>`, hidden). Only the fields the operator
+// changed are sent, so saving a form that was open while someone else
+// changed another field (or archived the product) never undoes their change.
+function changedOnly<T extends Record<string, unknown>>(now: T, was: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(now).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(was[key])),
+  ) as Partial<T>;
+}
+
+const shownAs = (form: FormFields): FormFields =>
+  Object.fromEntries(
+    Object.entries(form)
+      .filter(([key]) => key.startsWith("was."))
+      .map(([key, value]) => [key.slice("was.".length), value]),
+  );
+
+const nothingChanged = { ok: false as const, message: "Nothing changed: edit a field first." };
 
 function productInput(form: FormFields) {
   return {
@@ -76,7 +102,8 @@ export function newProductForm(form: FormFields) {
 }
 
 export function productChangesForm(form: FormFields) {
-  return parsed(editProductRequest, productInput(form));
+  const changes = changedOnly(productInput(form), productInput(shownAs(form)));
+  return Object.keys(changes).length === 0 ? nothingChanged : parsed(editProductRequest, changes);
 }
 
 export function newWarehouseForm(form: FormFields) {
@@ -84,7 +111,36 @@ export function newWarehouseForm(form: FormFields) {
 }
 
 export function warehouseChangesForm(form: FormFields) {
-  return parsed(editWarehouseRequest, { name: text(form.name), city: text(form.city) });
+  const shown = shownAs(form);
+  const changes = changedOnly(
+    { name: text(form.name), city: text(form.city) },
+    { name: text(shown.name), city: text(shown.city) },
+  );
+  return Object.keys(changes).length === 0 ? nothingChanged : parsed(editWarehouseRequest, changes);
+}
+
+// A row's stock change as the console asks for it: add, remove or set a
+// number of units.
+export function stockChangeForm(form: FormFields, productId: string) {
+  const units = wholeNumber(form.units) ?? Number.NaN;
+  if (!Number.isSafeInteger(units)) return { ok: false as const, message: "Units: enter a whole number, 0 or more" };
+  const how = text(form.how);
+  const change = how === "set" ? { total: units } : how === "remove" ? { delta: -units } : { delta: units };
+  return parsed(restockRequest, {
+    productId,
+    warehouseId: text(form.warehouseId),
+    ...change,
+    reason: text(form.reason),
+    note: text(form.note) || undefined,
+  });
+}
+
+// An operator's release of one hold, with the reason it is recorded with.
+export function releaseForm(form: FormFields) {
+  const id = text(form.id) ?? "";
+  if (!RESERVATION_ID_PATTERN.test(id)) return { ok: false as const, message: "No such hold." };
+  const reason = parsed(operatorReleaseRequest, { reason: text(form.reason) });
+  return reason.ok ? { ok: true as const, data: { id, reason: reason.data.reason } } : reason;
 }
 
 // The audit trail's filter form: days (in the operator's time zone) rather
@@ -97,8 +153,8 @@ export function auditFilterForm(params: URLSearchParams, timeZone: string) {
   const warehouseId = ID_PATTERN.test(value("warehouseId")) ? value("warehouseId") : undefined;
   const type = (eventTypes as readonly string[]).includes(value("type")) ? value("type") : undefined;
   const from = day.test(value("from")) ? startOfDay(value("from"), timeZone) : undefined;
-  // the whole of the last day
-  const to = day.test(value("to")) ? startOfDay(value("to"), timeZone) + 24 * 3600_000 : undefined;
+  // the whole of the last day, however long it is
+  const to = day.test(value("to")) ? startOfDay(nextDay(value("to")), timeZone) : undefined;
   const after = /^[1-9]\d{0,15}$/.test(value("after")) ? Number(value("after")) : null;
   return {
     filter: { productId, warehouseId, types: type ? [type] : undefined, from, to },
@@ -113,11 +169,19 @@ export function auditFilterForm(params: URLSearchParams, timeZone: string) {
   };
 }
 
-// Midnight of `date` (YYYY-MM-DD) in `timeZone`, as epoch ms: the zone's
-// offset is how far its wall clock is from UTC at about that moment.
+// Midnight of `date` (YYYY-MM-DD) in `timeZone`, as epoch ms. The zone's
+// offset is read at the local midnight itself (a first guess from UTC
+// midnight, then once more), so a day that starts or ends a daylight-saving
+// change still starts at its own midnight.
 function startOfDay(date: string, timeZone: string): number {
   const [year, month, dayOfMonth] = date.split("-").map(Number) as [number, number, number];
-  const utcMidnight = Date.UTC(year, month - 1, dayOfMonth);
+  const wallMidnight = Date.UTC(year, month - 1, dayOfMonth);
+  const firstGuess = wallMidnight - offsetAt(wallMidnight, timeZone);
+  return wallMidnight - offsetAt(firstGuess, timeZone);
+}
+
+// How far the zone's wall clock is ahead of UTC at `instant`.
+function offsetAt(instant: number, timeZone: string): number {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {
       timeZone,
@@ -129,9 +193,15 @@ function startOfDay(date: string, timeZone: string): number {
       minute: "2-digit",
       second: "2-digit",
     })
-      .formatToParts(utcMidnight)
+      .formatToParts(instant)
       .map((part) => [part.type, Number(part.value)]),
   ) as Record<string, number>;
   const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return utcMidnight - (wall - utcMidnight);
+  return wall - (instant - (instant % 1000));
+}
+
+// The day after `date`, as YYYY-MM-DD.
+function nextDay(date: string): string {
+  const [year, month, dayOfMonth] = date.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, dayOfMonth + 1)).toISOString().slice(0, 10);
 }

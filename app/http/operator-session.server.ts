@@ -13,7 +13,8 @@ export const OPERATOR_SESSION_MS = 12 * 60 * 60 * 1000;
 
 type OperatorSessionData = { operator: string; timeZone: string; since: number; token: string };
 
-export type OperatorSession = { operator: string; timeZone: string };
+// `endsAt`: when the sign-in runs out (epoch ms)
+export type OperatorSession = { operator: string; timeZone: string; endsAt: number };
 
 const storages = new Map<string, SessionStorage<OperatorSessionData>>();
 
@@ -48,7 +49,7 @@ export async function operatorSession(request: Request, { app }: AppLoadContext)
   // the cookie's own expiry is the browser's to keep; this one is ours
   const now = app.clock();
   if (now < since || now - since >= OPERATOR_SESSION_MS) return null;
-  return { operator, timeZone };
+  return { operator, timeZone, endsAt: since + OPERATOR_SESSION_MS };
 }
 
 // The signed-in operator, or a redirect to the login page that comes back
@@ -63,7 +64,7 @@ export async function requireOperator(request: Request, context: AppLoadContext)
 export async function startOperatorSession(
   request: Request,
   { app }: AppLoadContext,
-  { operator, timeZone }: OperatorSession,
+  { operator, timeZone }: { operator: string; timeZone: string },
 ): Promise<string> {
   const storage = storageFor(app.env.SESSION_SECRET);
   const session = await storage.getSession();
@@ -82,7 +83,10 @@ export async function endOperatorSession(request: Request, { app }: AppLoadConte
 // Where the login page may send the operator back to: a console page of
 // this site, nothing else.
 export function consolePath(next: string | null): string {
-  return next && /^\/admin(\/|\?|$)/.test(next) && !next.startsWith("//") ? next : "/admin";
+  if (!next || !/^\/admin(\/|\?|$)/.test(next)) return "/admin";
+  // no backslash (a browser reads it as a slash) and no control characters
+  const unsafe = [...next].some((c) => c === "\\" || c < " " || c === "\u007f");
+  return unsafe ? "/admin" : next;
 }
 
 // A console page's change: signed in, and within the rate limit on writes

@@ -25,3 +25,18 @@ export type ProductView = {
 };
 
 export type WarehouseView = { id: string; name: string; city: string };
+
+// The catalogue as operators see it: every product, archived or not, each
+// row marked when it is low on stock.
+export type OperatorProduct = {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  priceCents: number;
+  currency: string;
+  imageUrl: string;
+  archived: boolean;
+  lowStockThreshold: number;
+  stock: (StockLevel & { low: boolean })[];
+};

@@ -1,24 +1,11 @@
 import type { Database } from "~/infra/db/db.server";
-import { readStock, type StockLevel } from "./inventory.server";
+import type { OperatorProduct } from "./inventory";
+import { readStock, staleHolds } from "./inventory.server";
+import { listLowStock } from "./low-stock.server";
 
 // The catalogue as operators see it: every product, archived or not, with
 // each warehouse's total, reserved, sold and available, and whether a row
 // is low on stock.
-
-type OperatorStockRow = StockLevel & { low: boolean };
-
-export type OperatorProduct = {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  priceCents: number;
-  currency: string;
-  imageUrl: string;
-  archived: boolean;
-  lowStockThreshold: number;
-  stock: OperatorStockRow[];
-};
 
 type ProductRecord = {
   id: string;
@@ -36,24 +23,27 @@ const columns = `id, name, description, category, price_cents, currency, image_u
 
 async function withStock(database: Database, records: ProductRecord[], now: number): Promise<OperatorProduct[]> {
   const stock = await readStock({ database, productIds: records.map((r) => r.id), now });
-  return records.map((r) => {
-    const lowStockThreshold = Number(r.low_stock_threshold);
-    return {
-      id: r.id,
-      name: r.name,
-      description: r.description,
-      category: r.category,
-      priceCents: Number(r.price_cents),
-      currency: r.currency,
-      imageUrl: r.image_url,
-      archived: Boolean(r.archived),
-      lowStockThreshold,
-      stock: stock
-        .filter((s) => s.productId === r.id)
-        // as low-stock.server.ts decides it: off at 0, never for an archived product
-        .map((s) => ({ ...s, low: !r.archived && lowStockThreshold > 0 && s.available <= lowStockThreshold })),
-    };
+  // low as the alerts and the dashboard decide it (low-stock.server.ts)
+  const low = await listLowStock({
+    database,
+    rows: stock.map(({ productId, warehouseId }) => ({ productId, warehouseId })),
+    now,
   });
+  const isLow = new Set(low.map((row) => `${row.productId}/${row.warehouseId}`));
+  return records.map((r) => ({
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    category: r.category,
+    priceCents: Number(r.price_cents),
+    currency: r.currency,
+    imageUrl: r.image_url,
+    archived: Boolean(r.archived),
+    lowStockThreshold: Number(r.low_stock_threshold),
+    stock: stock
+      .filter((s) => s.productId === r.id)
+      .map((s) => ({ ...s, low: isLow.has(`${s.productId}/${s.warehouseId}`) })),
+  }));
 }
 
 // `%` and `_` in what the operator typed are letters, not wildcards.
@@ -112,14 +102,24 @@ export type OperatorWarehouse = {
   sold: number;
 };
 
-// Every warehouse with what it stocks, summed over its rows.
-export async function listWarehousesForOperators({ database }: { database: Database }): Promise<OperatorWarehouse[]> {
-  const result = await database.reader.execute(
-    `SELECT w.id, w.name, w.city, count(i.product_id) AS products, coalesce(sum(i.total), 0) AS total,
-            coalesce(sum(i.reserved), 0) AS reserved, coalesce(sum(i.sold), 0) AS sold
-     FROM warehouses w LEFT JOIN inventory i ON i.warehouse_id = w.id
-     GROUP BY w.id ORDER BY w.name, w.id`,
-  );
+// Every warehouse with what it stocks, summed over its rows; like every
+// count shown, `reserved` leaves out holds past their expiry.
+export async function listWarehousesForOperators({
+  database,
+  now,
+}: {
+  database: Database;
+  now: number;
+}): Promise<OperatorWarehouse[]> {
+  const result = await database.reader.execute({
+    sql: `SELECT w.id, w.name, w.city, count(i.product_id) AS products, coalesce(sum(i.total), 0) AS total,
+                 coalesce(sum(i.reserved - coalesce(s.quantity, 0)), 0) AS reserved, coalesce(sum(i.sold), 0) AS sold
+          FROM warehouses w
+          LEFT JOIN inventory i ON i.warehouse_id = w.id
+          LEFT JOIN (${staleHolds}) s ON s.product_id = i.product_id AND s.warehouse_id = i.warehouse_id
+          GROUP BY w.id ORDER BY w.name, w.id`,
+    args: { now },
+  });
   return result.rows.map((r) => ({
     id: String(r.id),
     name: String(r.name),

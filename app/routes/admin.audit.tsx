@@ -6,7 +6,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator } from "~/http/operator-session.server";
 import { listEvents } from "~/models/audit.server";
 import { eventTypes } from "~/models/events.server";
-import { listWarehousesForOperators } from "~/models/stock-overview.server";
+import { listWarehouses } from "~/models/inventory.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit trail · Holdfast console" }];
 
@@ -17,7 +17,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { filter, cursor, fields } = auditFilterForm(params, timeZone);
   const [page, warehouses] = await Promise.all([
     listEvents({ database, filter, cursor, limit: 50 }),
-    listWarehousesForOperators({ database }),
+    listWarehouses({ database }),
   ]);
   return {
     ...page,

@@ -1,12 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
+import { releaseForm } from "~/api/console-forms.server";
 import { HoldsTable } from "~/components/console/holds-table";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
+import { listWarehouses } from "~/models/inventory.server";
 import { listHolds, releaseByOperator } from "~/models/operator-holds.server";
 import { ID_PATTERN, paymentReference, reservationStatuses } from "~/models/reservation";
-import { listWarehousesForOperators } from "~/models/stock-overview.server";
 
 export const meta: MetaFunction = () => [{ title: "Holds · Holdfast console" }];
 
@@ -37,7 +38,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const now = clock();
   const [page, warehouses] = await Promise.all([
     listHolds({ database, filter, cursor: after ?? null, limit: 50, policy, now }),
-    listWarehousesForOperators({ database }),
+    listWarehouses({ database }),
   ]);
   return {
     ...page,
@@ -50,25 +51,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const releaseForm = z.object({
-  intent: z.literal("release"),
-  id: z.string().uuid("No such hold"),
-  reason: z.string().trim().min(1, "Say why you release it").max(200, "A reason of at most 200 characters"),
-});
-
 type ReleaseResult = { ok: boolean; message: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { operator } = await requireOperatorWrite(request, context);
   const { database, clock, policy } = context.app;
-  const parsed = releaseForm.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) {
-    return data<ReleaseResult>(
-      { ok: false, message: parsed.error.issues[0]?.message ?? "Check the form" },
-      { status: 400 },
-    );
-  }
-  const { id, reason } = parsed.data;
+  const input = releaseForm(Object.fromEntries(await request.formData()));
+  if (!input.ok) return data<ReleaseResult>({ ok: false, message: input.message }, { status: 400 });
+  const { id, reason } = input.data;
   const outcome = await releaseByOperator({ database, id, reason, operator, policy, now: clock() });
   const reference = paymentReference(id);
   if (outcome.ok)

@@ -1,7 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { z } from "zod";
-import { productChangesForm } from "~/api/console-forms.server";
+import { productChangesForm, stockChangeForm } from "~/api/console-forms.server";
 import { AuditTable } from "~/components/console/audit-table";
 import { HoldsTable } from "~/components/console/holds-table";
 import { ProductFields } from "~/components/console/product-fields";
@@ -12,10 +11,11 @@ import { formatCount, formatPrice } from "~/components/format";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
 import { listEvents } from "~/models/audit.server";
 import { editProduct } from "~/models/catalogue.server";
+import { listWarehouses } from "~/models/inventory.server";
 import { listHolds } from "~/models/operator-holds.server";
 import { ID_PATTERN } from "~/models/reservation";
 import { restock, restockReasons } from "~/models/restock.server";
-import { getProductForOperators, listWarehousesForOperators } from "~/models/stock-overview.server";
+import { getProductForOperators } from "~/models/stock-overview.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.product.name ?? "Product"} · Holdfast console` },
@@ -30,7 +30,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const product = await getProductForOperators({ database, id, now });
   if (!product) throw new Response("Not found", { status: 404 });
   const [warehouses, holds, audit] = await Promise.all([
-    listWarehousesForOperators({ database }),
+    listWarehouses({ database }),
     listHolds({ database, filter: { productId: id }, cursor: null, limit: 20, policy, now }),
     listEvents({ database, filter: { productId: id }, cursor: null, limit: 20 }),
   ]);
@@ -46,23 +46,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     timeZone,
   };
 }
-
-const restockForm = z.object({
-  intent: z.literal("restock"),
-  warehouseId: z.string().regex(ID_PATTERN, "Choose a warehouse"),
-  how: z.enum(["add", "remove", "set"]),
-  units: z.coerce
-    .number({ invalid_type_error: "Enter a number of units" })
-    .int("Enter a whole number of units")
-    .min(0, "Enter a number of units, 0 or more")
-    .max(1_000_000, "At most 1,000,000 units at once"),
-  reason: z.enum(restockReasons, { errorMap: () => ({ message: "Choose a reason" }) }),
-  note: z
-    .string()
-    .trim()
-    .max(500, "A note of at most 500 characters")
-    .transform((note) => note || null),
-});
 
 type EditResult = { intent: "edit"; ok: boolean; message: string };
 
@@ -108,20 +91,22 @@ async function changeStock({
   operator: string;
 }) {
   const { database, clock } = context.app;
-  const parsed = restockForm.safeParse(form);
   const warehouseId = typeof form.warehouseId === "string" ? form.warehouseId : "";
-  if (!parsed.success) {
-    const message = parsed.error.issues[0]?.message ?? "Check the form";
-    return data<StockChangeResult>({ intent: "restock", warehouseId, ok: false, message }, { status: 400 });
+  const input = stockChangeForm(form, productId);
+  if (!input.ok) {
+    return data<StockChangeResult>(
+      { intent: "restock", warehouseId, ok: false, message: input.message },
+      { status: 400 },
+    );
   }
-  const { how, units, reason, note } = parsed.data;
+  const { delta, total, reason, note } = input.data;
   const outcome = await restock({
     database,
     productId,
     warehouseId,
-    change: how === "set" ? { total: units } : { delta: how === "add" ? units : -units },
+    change: total === undefined ? { delta: delta ?? 0 } : { total },
     reason,
-    note,
+    note: note ?? null,
     operator,
     now: clock(),
   });
@@ -135,15 +120,14 @@ async function changeStock({
     });
   }
   if (outcome.code === "not_found") throw new Response("Not found", { status: 404 });
-  return data<StockChangeResult>(
-    {
-      intent: "restock",
-      warehouseId,
-      ok: false,
-      message: `Not saved: a total of ${formatCount(outcome.requestedTotal)} would be below what is held (${formatCount(outcome.reserved)}) and sold (${formatCount(outcome.sold)}).`,
-    },
-    { status: 409 },
-  );
+  const committed = outcome.reserved + outcome.sold;
+  const held = `${formatCount(outcome.reserved)} held and ${formatCount(outcome.sold)} sold`;
+  // a removal is refused by how many could go; a new total by what it is under
+  const message =
+    delta !== undefined && delta < 0
+      ? `Not saved: at most ${formatCount(Math.max(0, outcome.requestedTotal - delta - committed))} can be removed (${held}).`
+      : `Not saved: a total of ${formatCount(outcome.requestedTotal)} is below the ${held}.`;
+  return data<StockChangeResult>({ intent: "restock", warehouseId, ok: false, message }, { status: 409 });
 }
 
 export default function ConsoleProduct() {

@@ -12,7 +12,8 @@ export const meta: MetaFunction = () => [{ title: "Warehouses · Holdfast consol
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireOperator(request, context);
-  return { warehouses: await listWarehousesForOperators({ database: context.app.database }) };
+  const { database, clock } = context.app;
+  return { warehouses: await listWarehousesForOperators({ database, now: clock() }) };
 }
 
 type WarehouseResult = { target: string; ok: boolean; message: string };
@@ -92,6 +93,8 @@ export default function ConsoleWarehouses() {
                   <Form method="post" preventScrollReset className="flex flex-wrap items-center gap-2">
                     <input type="hidden" name="intent" value="edit" />
                     <input type="hidden" name="id" value={w.id} />
+                    <input type="hidden" name="was.name" defaultValue={w.name} />
+                    <input type="hidden" name="was.city" defaultValue={w.city} />
                     <label htmlFor={`${w.id}-name`} className="sr-only">
                       Name of {w.name}
                     </label>

@@ -14,6 +14,7 @@ const routePatterns: [RegExp, string][] = [
   [/^\/api\/admin\/products\/[^/]+$/, "/api/admin/products/:id"],
   [/^\/api\/admin\/warehouses\/[^/]+$/, "/api/admin/warehouses/:id"],
   [/^\/products\/[^/]+$/, "/products/:id"],
+  [/^\/admin\/products\/[^/]+$/, "/admin/products/:id"],
   [/^\/reservations\/[^/]+\/events$/, "/reservations/:id/events"],
   [/^\/reservations\/[^/]+$/, "/reservations/:id"],
   [/^\/images\/products\/[^/]+$/, "/images/products/:file"],
@@ -21,6 +22,15 @@ const routePatterns: [RegExp, string][] = [
 ];
 const knownRoutes = new Set([
   "/",
+  "/admin",
+  "/admin/login",
+  "/admin/logout",
+  "/admin/live",
+  "/admin/products",
+  "/admin/holds",
+  "/admin/warehouses",
+  "/admin/audit",
+  "/admin/audit.csv",
   "/products",
   "/docs",
   "/stock/events",
@@ -42,7 +52,8 @@ const knownRoutes = new Set([
 ]);
 
 function routeOf(url: string | undefined): string {
-  const path = (url ?? "/").split("?")[0]!;
+  // a page's data request (/admin/holds.data) counts as the page
+  const path = (url ?? "/").split("?")[0]!.replace(/\.data$/, "");
   if (knownRoutes.has(path)) return path;
   for (const [pattern, route] of routePatterns) if (pattern.test(path)) return path.replace(pattern, route);
   return "other";

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
 import path from "node:path";
 
 export type RunningServer = {
@@ -54,3 +55,14 @@ export const noClientLimits = {
   MAX_PENDING_UNITS_PER_CLIENT: "0",
   MAX_PENDING_UNITS_PER_ADDRESS: "0",
 };
+
+// A port nobody listens on right now, for a second server of a test's own
+// (the metrics port).
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,6 +1,7 @@
 import { createClient } from "@libsql/client";
+import { createCookieSessionStorage } from "@remix-run/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { call, setStock } from "../helpers/api";
+import { call, setStock, snapshot } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
 import { readUntil } from "../helpers/raw-http";
 import { noClientLimits, startServer, testSecrets, type RunningServer } from "../helpers/server";
@@ -125,7 +126,21 @@ describe("signing in", () => {
   test("a forged or tampered cookie is no sign-in", async () => {
     const cookie = await cookieOf(await signIn());
     const tampered = cookie.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
-    for (const value of [tampered, "__holdfast_operator=eyJvcGVyYXRvciI6Ik1lZXJhIn0%3D"]) {
+    // a whole, well-formed session, signed with a secret that is not the shop's
+    const forger = createCookieSessionStorage({
+      cookie: { name: "__holdfast_operator", secrets: ["not-the-session-secret-0123456789"] },
+    });
+    const session = await forger.getSession();
+    for (const [key, value] of Object.entries({
+      operator: "Mallory",
+      timeZone: "UTC",
+      since: Date.now(),
+      token: "guessed-fingerprint",
+    })) {
+      session.set(key, value);
+    }
+    const forged = (await forger.commitSession(session)).split(";")[0]!;
+    for (const value of [tampered, forged]) {
       const response = await fetch(`${server.url}/admin`, { redirect: "manual", headers: { Cookie: value } });
       expect(response.status).toBe(302);
     }
@@ -160,16 +175,80 @@ describe("the console's forms", () => {
     expect((await rowCounts("saffron-notebook", "del-01"))?.total).toBe(10);
   });
 
-  test("a change without a sign-in goes to the login and changes nothing", async () => {
-    const response = await fetch(`${server.url}/admin/products/saffron-notebook`, {
-      method: "POST",
-      redirect: "manual",
-      headers: formHeaders,
-      body: form({ intent: "restock", warehouseId: "del-01", how: "add", units: "5", reason: "received", note: "" }),
+  test("a change without a sign-in goes to the login and changes nothing, on every console page", async () => {
+    const changes: [string, Record<string, string>][] = [
+      [
+        "/admin/products/saffron-notebook",
+        { intent: "restock", warehouseId: "del-01", how: "add", units: "5", reason: "received", note: "" },
+      ],
+      ["/admin/products/saffron-notebook", { intent: "edit", name: "Renamed", "was.name": "Saffron Notebook" }],
+      ["/admin/products", { id: "sneaky-product", name: "Sneaky", description: "x", price: "1", category: "x" }],
+      ["/admin/holds", { intent: "release", id: "01930000-0000-7000-8000-000000000000", reason: "x" }],
+      ["/admin/warehouses", { intent: "create", id: "sneaky-01", name: "Sneaky", city: "Nowhere" }],
+      ["/admin?index", { intent: "check" }],
+    ];
+    const before = await snapshot(url);
+    for (const [path, fields] of changes) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: formHeaders,
+        body: form(fields),
+      });
+      expect(response.status, path).toBe(302);
+      expect(response.headers.get("location"), path).toMatch(/^\/admin\/login\?next=/);
+    }
+    for (const path of ["/admin/audit.csv", "/admin/audit", "/admin/warehouses"]) {
+      const response = await fetch(`${server.url}${path}`, { redirect: "manual" });
+      expect(response.status, path).toBe(302);
+    }
+    expect(await snapshot(url)).toBe(before);
+  });
+
+  test("saving a product's details sends only what the operator changed: an archive made meanwhile stays", async () => {
+    const cookie = await cookieOf(await signIn());
+    // the form as the page showed it, before someone archived the product
+    const shown = {
+      name: "Saffron Notebook",
+      category: "Desk",
+      price: "499.00",
+      currency: "INR",
+      lowStockThreshold: "5",
+      description: "A notebook.",
+      imageUrl: "/images/products/saffron-notebook.svg",
+      archived: "false",
+    };
+    const archived = await call(server.url, "/api/admin/products/saffron-notebook", {
+      method: "PATCH",
+      body: { archived: true },
+      headers: { Authorization: `Bearer ${testSecrets.ADMIN_TOKEN}` },
     });
-    expect(response.status).toBe(302);
-    expect(response.headers.get("location")).toMatch(/^\/admin\/login\?next=/);
-    expect((await rowCounts("saffron-notebook", "del-01"))?.total).toBe(10);
+    expect(archived.status).toBe(200);
+    const save = await fetch(`${server.url}/admin/products/saffron-notebook`, {
+      method: "POST",
+      headers: { ...formHeaders, Cookie: cookie },
+      body: form({
+        intent: "edit",
+        ...shown,
+        lowStockThreshold: "8",
+        ...Object.fromEntries(Object.entries(shown).map(([key, value]) => [`was.${key}`, value])),
+      }),
+    });
+    expect(save.status).toBe(200);
+    expect(await save.text()).toContain("Saved.");
+    const product = await call(server.url, "/api/products/saffron-notebook");
+    expect(product.status).toBe(404);
+    const client = createClient({ url });
+    const row = await client.execute(
+      "SELECT archived, low_stock_threshold, name FROM products WHERE id = 'saffron-notebook'",
+    );
+    client.close();
+    expect(row.rows[0]).toMatchObject({ archived: 1, low_stock_threshold: 8 });
+    await call(server.url, "/api/admin/products/saffron-notebook", {
+      method: "PATCH",
+      body: { archived: false },
+      headers: { Authorization: `Bearer ${testSecrets.ADMIN_TOKEN}` },
+    });
   });
 
   test("a restock is recorded with the signed-in operator's name; a bad one is a 400 that changes nothing", async () => {
@@ -235,13 +314,17 @@ describe("the console's live stream", () => {
     expect(stream.status).toBe(200);
     expect(stream.headers.get("content-type")).toMatch(/text\/event-stream/);
     const reader = stream.body!.getReader();
+    const change = /event: change\ndata: \{"id":(\d+)\}/;
     // behind from the start (after=0): told at once
-    await readUntil(reader, (text) => /event: change\ndata: \{"id":\d+\}/.test(text));
+    const first = await readUntil(reader, (text) => change.test(text));
+    const seen = Number(change.exec(first)?.[1]);
+    expect(seen).toBeGreaterThan(0);
     await call(server.url, "/api/reservations", {
       method: "POST",
       body: { productId: "saffron-notebook", warehouseId: "del-01", quantity: 1 },
     });
-    await readUntil(reader, (text) => (text.match(/event: change/g) ?? []).length >= 1);
+    const next = await readUntil(reader, (text) => change.test(text));
+    expect(Number(change.exec(next)?.[1])).toBeGreaterThan(seen);
     controller.abort();
   });
 });

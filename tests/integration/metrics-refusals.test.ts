@@ -1,8 +1,7 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { call, setStock } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
-import { noClientLimits, startServer, type RunningServer } from "../helpers/server";
+import { noClientLimits, startServer, type RunningServer, freePort } from "../helpers/server";
 
 // A refused hold leaves nothing in the outbox, so /metrics counts the
 // refusals as they happen, by code, whether the API or the shop's form
@@ -12,15 +11,6 @@ import { noClientLimits, startServer, type RunningServer } from "../helpers/serv
 let server: RunningServer;
 let metricsUrl: string;
 const url = testDatabaseUrl();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

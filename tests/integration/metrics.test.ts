@@ -1,22 +1,12 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { call } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
-import { noClientLimits, startServer, type RunningServer } from "../helpers/server";
+import { noClientLimits, startServer, type RunningServer, freePort } from "../helpers/server";
 
 // /metrics, in Prometheus's text format, on a port of its own.
 
 let server: RunningServer;
 let metricsUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -1,20 +1,32 @@
+import type { OperatorProduct } from "~/models/inventory";
+
 // The fields of a product as the console's forms edit them. Prices are
 // typed in major units ("3499.50"); the server turns them into minor ones.
-type ProductValues = {
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  imageUrl: string;
-  category: string;
-  lowStockThreshold: number;
-  archived: boolean;
-};
+type ProductValues = Pick<
+  OperatorProduct,
+  "name" | "description" | "priceCents" | "currency" | "imageUrl" | "category" | "lowStockThreshold" | "archived"
+>;
 
 export function ProductFields({ product, idPrefix }: { product: ProductValues | null; idPrefix: string }) {
   const field = (name: string) => `${idPrefix}-${name}`;
+  const price = product ? (product.priceCents / 100).toFixed(2) : undefined;
   return (
     <div className="grid gap-4 sm:grid-cols-2">
+      {product ? (
+        // the values as first shown (uncontrolled, like the fields, so a live
+        // reload changes neither): only the fields changed from these are
+        // saved
+        <>
+          <input type="hidden" name="was.name" defaultValue={product.name} />
+          <input type="hidden" name="was.category" defaultValue={product.category} />
+          <input type="hidden" name="was.price" defaultValue={price} />
+          <input type="hidden" name="was.currency" defaultValue={product.currency} />
+          <input type="hidden" name="was.lowStockThreshold" defaultValue={product.lowStockThreshold} />
+          <input type="hidden" name="was.description" defaultValue={product.description} />
+          <input type="hidden" name="was.imageUrl" defaultValue={product.imageUrl} />
+          <input type="hidden" name="was.archived" defaultValue={String(product.archived)} />
+        </>
+      ) : null}
       <div>
         <label htmlFor={field("name")} className="label">
           Name
@@ -51,7 +63,7 @@ export function ProductFields({ product, idPrefix }: { product: ProductValues | 
             name="price"
             inputMode="decimal"
             required
-            defaultValue={product ? (product.priceCents / 100).toFixed(2) : undefined}
+            defaultValue={price}
             className="field mt-1.5"
           />
         </div>

@@ -1,5 +1,5 @@
+import type { OperatorProduct } from "~/models/inventory";
 import { formatCount } from "../format";
-import type { OperatorProductView } from "./console-types";
 import { RestockForm, type StockChangeResult } from "./restock-form";
 
 // A product's rows, one per warehouse: the four counts and a change form.
@@ -8,7 +8,7 @@ export function StockTable({
   reasons,
   answered,
 }: {
-  product: OperatorProductView;
+  product: Pick<OperatorProduct, "id" | "name" | "stock">;
   reasons: readonly string[];
   answered?: StockChangeResult | null;
 }) {
