@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { z } from "zod";
 import { HoldsChart } from "~/components/console/holds-chart";
 import { HoldsTable } from "~/components/console/holds-table";
+import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatCount, formatDateTime, formatDuration, formatPercent } from "~/components/format";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
@@ -46,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Dashboard() {
   const { stats, windows, expiring, consistency, now, timeZone } = useLoaderData<typeof loader>();
-  const checked = useActionData<typeof action>();
+  const checked = useLastAnswer(useActionData<typeof action>());
   const checking = useNavigation().formData?.get("intent") === "check";
   const windowLabel = stats.window === "1h" ? "last hour" : "last 24 hours";
   const tiles = [

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { releaseForm } from "~/api/console-forms.server";
 import { HoldsTable } from "~/components/console/holds-table";
+import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
 import { listWarehouses } from "~/models/inventory.server";
@@ -72,7 +73,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ConsoleHolds() {
   const { holds, nextCursor, filter, warehouses, statuses, expiringChoices, now, timeZone } =
     useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const result = useLastAnswer(useActionData<typeof action>());
   const [params] = useSearchParams();
   const next = new URLSearchParams(params);
   if (nextCursor) next.set("after", nextCursor);

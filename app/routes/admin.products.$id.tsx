@@ -6,6 +6,7 @@ import { HoldsTable } from "~/components/console/holds-table";
 import { ProductFields } from "~/components/console/product-fields";
 import { RestockForm, type StockChangeResult } from "~/components/console/restock-form";
 import { StockTable } from "~/components/console/stock-table";
+import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatCount, formatPrice } from "~/components/format";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
@@ -132,7 +133,7 @@ async function changeStock({
 
 export default function ConsoleProduct() {
   const { product, unstocked, holds, moreHolds, audit, reasons, now, timeZone } = useLoaderData<typeof loader>();
-  const answer = useActionData<typeof action>();
+  const answer = useLastAnswer(useActionData<typeof action>());
   const answered = answer?.intent === "restock" ? answer : undefined;
   const edited = answer?.intent === "edit" ? answer : undefined;
   return (

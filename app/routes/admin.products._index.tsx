@@ -4,6 +4,7 @@ import { z } from "zod";
 import { newProductForm } from "~/api/console-forms.server";
 import { ProductFields } from "~/components/console/product-fields";
 import { StockTable } from "~/components/console/stock-table";
+import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatCount } from "~/components/format";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
@@ -46,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ConsoleProducts() {
   const { products, nextCursor, q, reasons } = useLoaderData<typeof loader>();
-  const refused = useActionData<typeof action>();
+  const refused = useLastAnswer(useActionData<typeof action>());
   const [params] = useSearchParams();
   const next = new URLSearchParams(params);
   if (nextCursor) next.set("after", nextCursor);

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { newWarehouseForm, warehouseChangesForm } from "~/api/console-forms.server";
+import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatCount } from "~/components/format";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
@@ -46,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ConsoleWarehouses() {
   const { warehouses } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const result = useLastAnswer(useActionData<typeof action>());
   const said = (target: string) =>
     result?.target === target ? (
       <p role="status" className={`text-sm ${result.ok ? "text-ok-ink" : "text-danger-ink"}`}>
