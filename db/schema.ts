@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { reservationStatuses } from "../app/models/reservation";
 
 // Times are integer milliseconds since the epoch (UTC): guards compare them
@@ -165,3 +165,26 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_created_at").on(t.createdAt)],
 );
 export type IdempotencyKey = typeof idempotencyKeys.$inferSelect;
+
+// Integrator keys: an operator makes one for a payment service or a
+// storefront, which sends it as `Authorization: Bearer hfk_…`. The key is
+// shown once and only its sha-256 is kept, like a hold token.
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    // recorded at most once a minute (api-keys.server.ts)
+    lastUsedAt: integer("last_used_at"),
+    // a revoked key is kept, so the console and the audit trail can still
+    // name it
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_hash").on(t.keyHash),
+    check("api_keys_name_length", sql`length(${t.name}) BETWEEN 1 AND 60`),
+  ],
+);
+export type ApiKey = typeof apiKeys.$inferSelect;

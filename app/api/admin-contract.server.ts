@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import type { ApiKeySummary } from "~/models/api-keys.server";
 import type { CatalogueProduct } from "~/models/catalogue.server";
 import type { HoldfastEvent } from "~/models/events.server";
 import { ID_PATTERN, reservationStatuses } from "~/models/reservation";
@@ -169,6 +170,45 @@ export const editWarehouseRequest = z
   .strict()
   .refine(changesSomething, nothingToChange)
   .openapi("EditWarehouseRequest", { example: { name: "Pune (Hinjewadi)" } });
+
+// Integrator keys. The key itself is in the answer that made it and
+// nowhere else: not in the list, not in a replay.
+export const createApiKeyRequest = z
+  .object({ name: text(60).openapi({ description: "Who the key is for, as the console lists it." }) })
+  .strict()
+  .openapi("CreateApiKeyRequest", { example: { name: "Payments service" } });
+
+const isoOrNull = z.string().datetime().nullable();
+
+export const apiKey = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    createdAt: z.string().datetime(),
+    lastUsedAt: isoOrNull.openapi({ description: "To the minute; null if never used." }),
+    revokedAt: isoOrNull,
+  })
+  .openapi("ApiKey");
+
+export const createdApiKey = z
+  .object({
+    apiKey: apiKey.pick({ id: true, name: true, createdAt: true }),
+    key: z.string().nullable().openapi({
+      description: "hfk_…: send it as Authorization: Bearer. Shown once; null in an Idempotency-Key replay.",
+    }),
+  })
+  .openapi("CreatedApiKey");
+
+export function toApiKey(k: ApiKeySummary): z.infer<typeof apiKey> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: k.id,
+    name: k.name,
+    createdAt: new Date(k.createdAt).toISOString(),
+    lastUsedAt: iso(k.lastUsedAt),
+    revokedAt: iso(k.revokedAt),
+  };
+}
 
 // The audit trail and the statistics. Times in a query are ISO 8601 with a
 // zone (2026-11-22T10:15:00Z); `from` is inclusive, `to` exclusive.

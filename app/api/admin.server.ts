@@ -29,15 +29,17 @@ export function admitOperator(
 }
 
 // An admin write, start to finish: its one method (POST unless it is an
-// edit, PATCH), the operator admitted, the JSON body parsed by `schema`;
-// `run` gets the input and the operator's name. With an Idempotency-Key it
-// runs at most once (a script that retries a restock of +40 adds 40, not
-// 80); the rate limit is taken only when it does run.
+// edit, PATCH, or a removal, DELETE, whose body is empty), the operator
+// admitted, the JSON body parsed by `schema`; `run` gets the input and the
+// operator's name. With an Idempotency-Key it runs at most once (a script
+// that retries a restock of +40 adds 40, not 80); the rate limit is taken
+// only when it does run. `storedAs` keeps a secret the answer shows once
+// out of what a replay sends.
 export function adminAction<S extends z.ZodTypeAny>(
   { request, context }: ActionFunctionArgs,
   schema: S,
   run: (input: z.output<S>, operator: string) => Promise<Response>,
-  { method = "POST" }: { method?: "POST" | "PATCH" } = {},
+  { method = "POST", storedAs }: { method?: "POST" | "PATCH" | "DELETE"; storedAs?: (text: string) => string } = {},
 ) {
   return guarded(context.app.log, async () => {
     if (request.method !== method) return methodNotAllowed(method);
@@ -56,6 +58,7 @@ export function adminAction<S extends z.ZodTypeAny>(
       scope: "admin",
       body: body.text,
       admit: () => admitWrite(context),
+      storedAs,
       respond: () => run(input.data, operator.name),
     });
   });

@@ -57,10 +57,11 @@ function clientLimitMessage(limit: ClientLimit): string {
 
 // The caller's rate limit, taken for one write: null to go ahead, else the
 // 429 to answer.
-export function admitWrite(context: AppLoadContext): Response | null {
-  const retryAfter = takeWrite(context);
+export function admitWrite(context: AppLoadContext, { apiKeyId }: { apiKeyId?: string } = {}): Response | null {
+  const retryAfter = takeWrite(context, { apiKeyId });
   if (retryAfter === null) return null;
-  return apiError(429, "rate_limited", `Too many requests from this address; try again in ${retryAfter} s`, {
+  const from = apiKeyId === undefined ? "this address" : "this API key";
+  return apiError(429, "rate_limited", `Too many requests from ${from}; try again in ${retryAfter} s`, {
     headers: { "Retry-After": String(retryAfter) },
   });
 }

@@ -28,7 +28,8 @@ export type ApiErrorCode =
   | "unauthorized"
   | "stock_below_committed"
   | "product_archived"
-  | "already_exists";
+  | "already_exists"
+  | "already_revoked";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { eventTypes } from "~/models/events.server";
 import { ID_PATTERN, RESERVATION_ID_PATTERN } from "~/models/reservation";
 import {
+  createApiKeyRequest,
   createProductRequest,
   createWarehouseRequest,
   editProductRequest,
@@ -117,6 +118,10 @@ export function warehouseChangesForm(form: FormFields) {
     { name: text(shown.name), city: text(shown.city) },
   );
   return Object.keys(changes).length === 0 ? nothingChanged : parsed(editWarehouseRequest, changes);
+}
+
+export function newApiKeyForm(form: FormFields) {
+  return parsed(createApiKeyRequest, { name: text(form.name) });
 }
 
 // A row's stock change as the console asks for it: add, remove or set a

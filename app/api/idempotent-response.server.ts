@@ -12,13 +12,18 @@ import { apiError, describeIssues } from "./api.server";
 // stranger's made-up requests leave nothing behind, and a retry runs afresh.
 const isRealOutcome = (status: number) => status < 400 || status === 409 || status === 410;
 
-// A hold's token is shown once, in the answer that made it; the stored copy
-// (what a replay sends) has the hold without it. Only its hash is kept
-// anywhere, here as with the hold itself.
-export function withoutHoldToken(text: string): string {
-  const parsed = JSON.parse(text) as Record<string, unknown>;
-  return "holdToken" in parsed ? JSON.stringify({ ...parsed, holdToken: null }) : text;
-}
+// A secret is shown once, in the answer that made it: a hold's token, an
+// integrator's key. The stored copy (what a replay sends) has `field` as
+// null. Only the secret's hash is kept anywhere, here as with what it opens.
+const withoutSecret =
+  (field: "holdToken" | "key") =>
+  (text: string): string => {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return field in parsed ? JSON.stringify({ ...parsed, [field]: null }) : text;
+  };
+
+export const withoutHoldToken = withoutSecret("holdToken");
+export const withoutApiKey = withoutSecret("key");
 
 // Runs `respond` at most once per Idempotency-Key in `scope` (the caller and
 // the route): a repeat replays the stored answer with Idempotent-Replay:

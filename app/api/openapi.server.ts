@@ -1,7 +1,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import {
+  apiKey,
   catalogueProduct,
+  createApiKeyRequest,
+  createdApiKey,
   createProductRequest,
   createWarehouseRequest,
   editProductRequest,
@@ -46,6 +49,11 @@ function build() {
     scheme: "bearer",
     description: "The holdToken from the response that created the hold (or the browser session that made it).",
   });
+  registry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An integrator key (hfk_…) an operator made. Holds made with it count against its own rate limit.",
+  });
 
   registry.registerPath({
     method: "get",
@@ -71,6 +79,8 @@ function build() {
     method: "post",
     path: "/api/reservations",
     summary: "Hold stock: one line, or several all-or-nothing",
+    // anonymous, or with an integrator key
+    security: [{}, { apiKey: [] }],
     request: {
       headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }),
       body: { content: { "application/json": { schema: reserveRequest } } },
@@ -78,6 +88,7 @@ function build() {
     responses: {
       201: json(createdReservation, "Held"),
       400: error("Invalid body (the message names the field)"),
+      401: error("unauthorized: an hfk_ key that is unknown or revoked"),
       404: error("Unknown product or warehouse"),
       409: error(
         "insufficient_stock, product_archived (the shop no longer sells it), or idempotency_conflict (same key, other body)",
@@ -288,6 +299,49 @@ function build() {
     create: createWarehouseRequest,
     edit: editWarehouseRequest,
     result: z.object({ warehouse }),
+  });
+
+  const keyRefusals = {
+    401: error("unauthorized"),
+    429: error("rate_limited, or too many wrong tokens"),
+  };
+  registry.registerPath({
+    method: "get",
+    path: "/api/admin/api-keys",
+    tags: ["admin"],
+    summary: "Every integrator key, revoked ones too, newest first (never the keys themselves)",
+    security: [{ adminToken: [] }],
+    responses: { 200: json(z.object({ apiKeys: z.array(apiKey) }), "The keys"), ...keyRefusals },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/admin/api-keys",
+    tags: ["admin"],
+    summary: "Make an integrator key; the key is in this answer only (stored as its SHA-256)",
+    security: [{ adminToken: [] }],
+    request: { ...retrySafe, body: { content: { "application/json": { schema: createApiKeyRequest } } } },
+    responses: {
+      201: json(createdApiKey, "The new key; a replay of this answer has key: null"),
+      400: error("validation_error: name is 1 to 60 characters"),
+      409: error("idempotency_conflict"),
+      ...keyRefusals,
+      ...retryRefusals,
+    },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/api/admin/api-keys/{id}",
+    tags: ["admin"],
+    summary: "Revoke an integrator key: it is refused (401) from now on, and stays listed",
+    security: [{ adminToken: [] }],
+    request: { ...retrySafe, params: z.object({ id: z.string().uuid() }) },
+    responses: {
+      200: json(z.object({ apiKey }), "The key, revoked"),
+      404: error("not_found: no such key"),
+      409: error("already_revoked (details.apiKey says when); or idempotency_conflict"),
+      ...keyRefusals,
+      ...retryRefusals,
+    },
   });
 
   const eventsFilterNote =

@@ -1,15 +1,16 @@
 import type { AppLoadContext } from "@remix-run/node";
 
-// Writes one client address may make per minute: a token bucket per
-// address, in this process's memory. With several machines each enforces
-// its own buckets, so the effective limit is per machine; that is enough to
-// stop one client hammering the shop, which is what it is for.
+// Writes one client may make per minute: a token bucket per address (or
+// per integrator key, for a caller that sends one), in this process's
+// memory. With several machines each enforces its own buckets, so the
+// effective limit is per machine; that is enough to stop one client
+// hammering the shop, which is what it is for.
 //
-// The buckets are bounded: at most `maxKeys` addresses are remembered, the
+// The buckets are bounded: at most `maxKeys` clients are remembered, the
 // least recently seen forgotten first (a forgotten bucket is a full one,
 // which is what an address unseen for a while has anyway). Keys are
-// addresses the server itself determined (client.server.ts), never header
-// text, so each is a few dozen bytes.
+// addresses the server itself determined (client.server.ts) or the ids of
+// stored integrator keys, never header text, so each is a few dozen bytes.
 
 type Bucket = { tokens: number; updatedAt: number };
 
@@ -56,7 +57,9 @@ export function createRateLimiter(perMinute: number, { maxKeys = DEFAULT_MAX_KEY
 // Takes one write from the caller's allowance: null when it may go ahead,
 // otherwise the seconds to wait. Every route that writes calls it once,
 // after anything that would answer without writing (a replayed
-// Idempotency-Key costs nothing).
-export function takeWrite({ app, client }: AppLoadContext): number | null {
-  return app.writeLimiter.take(client.address, app.clock());
+// Idempotency-Key costs nothing). A caller with an integrator key counts
+// against the key's own allowance: integrators' servers often share an
+// address (a cloud's NAT), and one must not use up another's.
+export function takeWrite({ app, client }: AppLoadContext, { apiKeyId }: { apiKeyId?: string } = {}): number | null {
+  return app.writeLimiter.take(apiKeyId === undefined ? client.address : `key:${apiKeyId}`, app.clock());
 }

@@ -17,6 +17,9 @@ export const eventTypes = [
   "product_updated",
   "warehouse_created",
   "warehouse_updated",
+  // an operator's integrator key made or revoked: { operator, apiKeyId, name }
+  "api_key_created",
+  "api_key_revoked",
 ] as const;
 type EventType = (typeof eventTypes)[number];
 

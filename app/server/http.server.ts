@@ -19,12 +19,12 @@ type Next = () => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
 
 // Every route here answers GET, HEAD or POST, and the JSON API's edits
-// PATCH; anything else (PUT, TRACE, OPTIONS …) is refused before a route
-// could mistake it for a POST. An API route that takes no PATCH says so
-// itself (405 with its own Allow).
+// PATCH and removals DELETE; anything else (PUT, TRACE, OPTIONS …) is
+// refused before a route could mistake it for a POST. An API route that
+// takes no PATCH or DELETE says so itself (405 with its own Allow).
 const pageMethods = ["GET", "HEAD", "POST"];
-const apiMethods = [...pageMethods, "PATCH"];
-const writeMethods = new Set(["POST", "PATCH"]);
+const apiMethods = [...pageMethods, "PATCH", "DELETE"];
+const writeMethods = new Set(["POST", "PATCH", "DELETE"]);
 const isApi = (req: IncomingMessage) => req.url?.startsWith("/api/") === true;
 
 // A write from a page on another site (or on a sibling subdomain) is refused

@@ -13,6 +13,7 @@ const routePatterns: [RegExp, string][] = [
   [/^\/api\/admin\/holds\/[^/]+\/release$/, "/api/admin/holds/:id/release"],
   [/^\/api\/admin\/products\/[^/]+$/, "/api/admin/products/:id"],
   [/^\/api\/admin\/warehouses\/[^/]+$/, "/api/admin/warehouses/:id"],
+  [/^\/api\/admin\/api-keys\/[^/]+$/, "/api/admin/api-keys/:id"],
   [/^\/products\/[^/]+$/, "/products/:id"],
   [/^\/admin\/products\/[^/]+$/, "/admin/products/:id"],
   [/^\/reservations\/[^/]+\/events$/, "/reservations/:id/events"],
@@ -31,6 +32,7 @@ const knownRoutes = new Set([
   "/admin/warehouses",
   "/admin/audit",
   "/admin/audit.csv",
+  "/admin/api-keys",
   "/products",
   "/docs",
   "/stock/events",
@@ -49,6 +51,7 @@ const knownRoutes = new Set([
   "/api/admin/stats",
   "/api/admin/products",
   "/api/admin/warehouses",
+  "/api/admin/api-keys",
 ]);
 
 function routeOf(url: string | undefined): string {

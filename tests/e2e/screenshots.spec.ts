@@ -130,19 +130,22 @@ test("a shopper at the fair-use cap, and a form posted from another site", async
   }
 });
 
-test("the console: login, dashboard, products, a product, holds, warehouses, audit trail", async ({ page }) => {
-  // some activity to show: holds made, one paid, one released by the shop
+// Some activity for the console to show: three holds on a product, one paid.
+async function someHolds(page: Page, productId: string) {
   const made = [];
   for (const quantity of [1, 2, 3]) {
     const response = await page.request.post("/api/reservations", {
-      data: { productId: "cedar-turntable", warehouseId: "blr-01", quantity },
+      data: { productId, warehouseId: "blr-01", quantity },
     });
     made.push((await response.json()) as { reservation: { id: string }; holdToken: string });
   }
   await page.request.post(`/api/reservations/${made[0]!.reservation.id}/confirm`, {
     headers: { Authorization: `Bearer ${made[0]!.holdToken}` },
   });
+}
 
+// the console a page or two a test: full-page shots at two widths take a while
+test("the console's login, and a refused one", async ({ page }) => {
   await page.goto("/admin/login");
   await shoot(page, "console-login");
   await page.getByLabel("Operator token").fill("wrong-token-for-the-picture");
@@ -150,15 +153,22 @@ test("the console: login, dashboard, products, a product, holds, warehouses, aud
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
   await shoot(page, "console-login-refused");
+});
 
+test("the console's dashboard, over an hour and a day", async ({ page }) => {
+  await someHolds(page, "aurora-speaker");
   await signIn(page, "/admin");
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await shoot(page, "console-dashboard");
   await page.getByRole("link", { name: "Last 24 hours" }).click();
   await expect(page.getByRole("heading", { name: "Holds, last 24 hours" })).toBeVisible();
   await shoot(page, "console-dashboard-24h");
+});
 
-  await page.goto("/admin/products?q=cedar");
+test("the console's products, and a product with a refused change", async ({ page }) => {
+  await someHolds(page, "cedar-turntable");
+  await signIn(page, "/admin/products?q=cedar");
+  await expect(page.getByRole("heading", { name: "Products" })).toBeVisible();
   await shoot(page, "console-products");
   await page.goto("/admin/products/cedar-turntable");
   const bengaluru = page.getByRole("form", { name: "Change the stock of Cedar Turntable at Bengaluru" });
@@ -167,17 +177,19 @@ test("the console: login, dashboard, products, a product, holds, warehouses, aud
   await bengaluru.getByRole("button", { name: "Apply" }).click();
   await expect(bengaluru.getByRole("status")).toContainText("Not saved");
   await shoot(page, "console-product");
+});
 
-  await page.goto("/admin/holds?productId=cedar-turntable");
-  const row = page.getByRole("row", { name: /3 × Cedar Turntable/ });
+test("the console's holds with a release, warehouses and audit trail", async ({ page }) => {
+  await someHolds(page, "indigo-backpack");
+  await signIn(page, "/admin/holds?productId=indigo-backpack");
+  const row = page.getByRole("row", { name: /3 × Indigo Backpack/ });
   await row.getByLabel(/Why release hold/).fill("shopper asked by phone");
   await row.getByRole("button", { name: "Release" }).click();
   await expect(page.getByRole("status")).toContainText("Released");
   await shoot(page, "console-holds");
-
   await page.goto("/admin/warehouses");
   await shoot(page, "console-warehouses");
-  await page.goto("/admin/audit?productId=cedar-turntable");
+  await page.goto("/admin/audit?productId=indigo-backpack");
   await shoot(page, "console-audit");
 });
 
@@ -195,4 +207,22 @@ test("a checkout cancelled by the shop", async ({ page, browser, shop }) => {
   await operator.close();
   await expect(page.getByRole("heading", { name: "Cancelled by the shop" })).toBeVisible();
   await shoot(page, "checkout-cancelled-by-shop");
+});
+
+test("the console's API keys: a new key shown once, and a revoked one", async ({ page }) => {
+  await signIn(page, "/admin/api-keys");
+  for (const name of ["Payments service", "Old storefront (retired)"]) {
+    await page.getByLabel("Who it is for").fill(name);
+    await page.getByRole("button", { name: "Make a key" }).click();
+    await expect(page.getByTestId("new-api-key")).toHaveText(/^hfk_/);
+  }
+  await page
+    .getByRole("row", { name: /Old storefront/ })
+    .getByRole("button", { name: /Revoke/ })
+    .click();
+  await expect(page.getByRole("row", { name: /Old storefront/ }).getByRole("status")).toBeVisible();
+  await page.getByLabel("Who it is for").fill("Warehouse scanners");
+  await page.getByRole("button", { name: "Make a key" }).click();
+  await expect(page.getByRole("heading", { name: /it will not be shown again/ })).toBeVisible();
+  await shoot(page, "console-api-keys");
 });

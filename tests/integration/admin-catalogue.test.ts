@@ -401,8 +401,11 @@ describe("what the catalogue endpoints refuse at the door", () => {
       // the public API and the cron endpoint take no PATCH either
       { method: "PATCH", path: `/api/products/${bench.id}`, allow: "GET" },
       { method: "PATCH", path: "/api/cron/expire-reservations", allow: "GET, POST" },
-      { method: "PUT", path: `/api/admin/products/${bench.id}`, allow: "GET, HEAD, POST, PATCH" },
-      { method: "DELETE", path: "/api/admin/warehouses/blr-01", allow: "GET, HEAD, POST, PATCH" },
+      { method: "PUT", path: `/api/admin/products/${bench.id}`, allow: "GET, HEAD, POST, PATCH, DELETE" },
+      // DELETE reaches the API's routes (keys are revoked with it); a
+      // warehouse is never deleted
+      { method: "DELETE", path: "/api/admin/warehouses/blr-01", allow: "PATCH" },
+      { method: "DELETE", path: "/api/products", allow: "GET" },
       // pages take no PATCH
       { method: "PATCH", path: `/products/${bench.id}`, allow: "GET, HEAD, POST" },
     ];

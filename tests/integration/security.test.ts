@@ -186,7 +186,7 @@ describe("one shared server", () => {
     expect(server.logs()).not.toContain("retrying each");
   });
 
-  test("only GET, HEAD and POST (and PATCH in the API): PUT, PATCH, DELETE, OPTIONS and TRACE are 405, never a 500 or a hold", async () => {
+  test("only GET, HEAD and POST (and PATCH and DELETE in the API): PUT, PATCH, DELETE, OPTIONS and TRACE are 405, never a 500 or a hold", async () => {
     const before = await count(url, "SELECT count(*) FROM reservations");
     for (const method of ["PUT", "PATCH", "DELETE", "OPTIONS"]) {
       for (const path of ["/products/lumen-desk-lamp", "/api/reservations"]) {
@@ -198,12 +198,13 @@ describe("one shared server", () => {
           body,
         });
         expect(answer.status, `${method} ${path}`).toBe(405);
-        // the API's edits take PATCH, so a route that does not says what it takes
+        // the API's edits take PATCH and its removals DELETE, so a route
+        // that does not says what it takes
         const allowed = !path.startsWith("/api/")
           ? "GET, HEAD, POST"
-          : method === "PATCH"
+          : method === "PATCH" || method === "DELETE"
             ? "POST"
-            : "GET, HEAD, POST, PATCH";
+            : "GET, HEAD, POST, PATCH, DELETE";
         expect(answer.headers.allow).toBe(allowed);
       }
     }

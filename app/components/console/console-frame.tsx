@@ -8,6 +8,7 @@ const sections = [
   { to: "/admin/holds", label: "Holds", end: false },
   { to: "/admin/warehouses", label: "Warehouses", end: false },
   { to: "/admin/audit", label: "Audit trail", end: false },
+  { to: "/admin/api-keys", label: "API keys", end: false },
 ];
 
 export function ConsoleFrame({ operator, children }: { operator: string | null; children: React.ReactNode }) {

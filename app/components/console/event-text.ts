@@ -71,6 +71,10 @@ export function describeEvent(entry: AuditEntry): string {
       const what = entry.type === "product_updated" ? "Product" : "Warehouse";
       return changed.length === 0 ? `${what} saved unchanged` : `${what} edited: ${changed.join(", ")}`;
     }
+    case "api_key_created":
+      return `API key created: ${String(p.name ?? "")}`;
+    case "api_key_revoked":
+      return `API key revoked: ${String(p.name ?? "")}`;
     default:
       return entry.type;
   }
