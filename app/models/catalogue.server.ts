@@ -78,6 +78,45 @@ const assignments = (columns: Record<string, string>) =>
 const editArgs = (columns: Record<string, string>, changes: Partial<Record<string, string | number | boolean>>) =>
   Object.fromEntries(Object.keys(columns).map((key) => [key, changes[key] ?? null]));
 
+// An edit of some of a record's fields, as one write: the audit entry first
+// (while the row still reads as it was, so it has both sides), then the
+// change, then the record as it is now. Zero rows changed: no such record.
+function editRecord({
+  database,
+  table,
+  kind,
+  columns,
+  id,
+  changes,
+  operator,
+  now,
+}: {
+  database: Database;
+  table: "products" | "warehouses";
+  kind: "product" | "warehouse";
+  columns: Record<string, string>;
+  id: string;
+  changes: Partial<Record<string, string | number | boolean>>;
+  operator: string;
+  now: number;
+}) {
+  const args = { id, ...editArgs(columns, changes), operator, now };
+  return database.write({
+    audit: {
+      sql: `INSERT INTO events (type, ${kind}_id, payload, created_at)
+            SELECT '${kind}_updated', id,
+                   json_object('operator', :operator,
+                               'before', ${recordJson(columns, stored)},
+                               'after', ${recordJson(columns, edited)}),
+                   :now
+            FROM ${table} WHERE id = :id`,
+      args,
+    },
+    decision: { sql: `UPDATE ${table} SET ${assignments(columns)} WHERE id = :id`, args },
+    after: { sql: kind === "product" ? selectProduct : selectWarehouse, args },
+  });
+}
+
 // Ids name rows in the reserve plan's counters (reserve-plan.server.ts),
 // which rely on this pattern; the API checks it, this is the backstop.
 function checkId(id: string) {
@@ -183,26 +222,15 @@ export async function editProduct({
   now: number;
 }): Promise<EditOutcome<CatalogueProduct>> {
   if (!ID_PATTERN.test(id)) return { ok: false, code: "not_found" };
-  const args = { id, ...editArgs(productColumns, changes), operator, now };
-  const results = await database.write({
-    // the audit entry first, while the row still reads as it was
-    audit: {
-      sql: `INSERT INTO events (type, product_id, payload, created_at)
-            SELECT 'product_updated', id,
-                   json_object('operator', :operator,
-                               'before', ${recordJson(productColumns, stored)},
-                               'after', ${recordJson(productColumns, edited)}),
-                   :now
-            FROM products WHERE id = :id`,
-      args,
-    },
-    decision: {
-      sql: `UPDATE products
-            SET ${assignments(productColumns)}
-            WHERE id = :id`,
-      args,
-    },
-    after: { sql: selectProduct, args },
+  const results = await editRecord({
+    database,
+    table: "products",
+    kind: "product",
+    columns: productColumns,
+    id,
+    changes,
+    operator,
+    now,
   });
   const [after] = results.after.rows as unknown as ProductRecord[];
   if (results.decision.rowsAffected !== 1 || !after) return { ok: false, code: "not_found" };
@@ -261,23 +289,15 @@ export async function editWarehouse({
   now: number;
 }): Promise<EditOutcome<CatalogueWarehouse>> {
   if (!ID_PATTERN.test(id)) return { ok: false, code: "not_found" };
-  const args = { id, ...editArgs(warehouseColumns, changes), operator, now };
-  const results = await database.write({
-    audit: {
-      sql: `INSERT INTO events (type, warehouse_id, payload, created_at)
-            SELECT 'warehouse_updated', id,
-                   json_object('operator', :operator,
-                               'before', ${recordJson(warehouseColumns, stored)},
-                               'after', ${recordJson(warehouseColumns, edited)}),
-                   :now
-            FROM warehouses WHERE id = :id`,
-      args,
-    },
-    decision: {
-      sql: `UPDATE warehouses SET ${assignments(warehouseColumns)} WHERE id = :id`,
-      args,
-    },
-    after: { sql: selectWarehouse, args },
+  const results = await editRecord({
+    database,
+    table: "warehouses",
+    kind: "warehouse",
+    columns: warehouseColumns,
+    id,
+    changes,
+    operator,
+    now,
   });
   const [after] = results.after.rows as unknown as CatalogueWarehouse[];
   if (results.decision.rowsAffected !== 1 || !after) return { ok: false, code: "not_found" };

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { auditFilterForm } from "~/api/console-forms.server";
 import { AuditTable } from "~/components/console/audit-table";
+import { NextPage } from "~/components/console/next-page";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator } from "~/http/operator-session.server";
 import { listEvents } from "~/models/audit.server";
@@ -31,8 +32,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function AuditTrail() {
   const { events, nextCursor, fields, types, warehouses, timeZone } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("after", String(nextCursor));
   const exportQuery = new URLSearchParams(params);
   exportQuery.delete("after");
   return (
@@ -99,13 +98,7 @@ export default function AuditTrail() {
         </div>
       </Form>
       <AuditTable events={events} timeZone={timeZone} />
-      {nextCursor ? (
-        <p className="mt-6">
-          <Link to={`?${next}`} className="btn btn-secondary">
-            Older entries
-          </Link>
-        </p>
-      ) : null}
+      <NextPage cursor={nextCursor} label="Older entries" />
     </>
   );
 }

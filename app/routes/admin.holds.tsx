@@ -1,8 +1,9 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { releaseForm } from "~/api/console-forms.server";
 import { HoldsTable } from "~/components/console/holds-table";
+import { NextPage } from "~/components/console/next-page";
 import { useLastAnswer } from "~/components/console/use-last-answer";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator, requireOperatorWrite } from "~/http/operator-session.server";
@@ -74,9 +75,6 @@ export default function ConsoleHolds() {
   const { holds, nextCursor, filter, warehouses, statuses, expiringChoices, now, timeZone } =
     useLoaderData<typeof loader>();
   const result = useLastAnswer(useActionData<typeof action>());
-  const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("after", nextCursor);
   return (
     <>
       <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">Holds</h1>
@@ -148,13 +146,7 @@ export default function ConsoleHolds() {
         </p>
       ) : null}
       <HoldsTable holds={holds} now={now} timeZone={timeZone} releasable />
-      {nextCursor ? (
-        <p className="mt-6">
-          <Link to={`?${next}`} className="btn btn-secondary">
-            Older holds
-          </Link>
-        </p>
-      ) : null}
+      <NextPage cursor={nextCursor} label="Older holds" />
     </>
   );
 }

@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { newProductForm } from "~/api/console-forms.server";
+import { NextPage } from "~/components/console/next-page";
 import { ProductFields } from "~/components/console/product-fields";
 import { StockTable } from "~/components/console/stock-table";
 import { useLastAnswer } from "~/components/console/use-last-answer";
@@ -48,9 +49,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ConsoleProducts() {
   const { products, nextCursor, q, reasons } = useLoaderData<typeof loader>();
   const refused = useLastAnswer(useActionData<typeof action>());
-  const [params] = useSearchParams();
-  const next = new URLSearchParams(params);
-  if (nextCursor) next.set("after", nextCursor);
   return (
     <>
       <div className="flex flex-wrap items-end justify-between gap-4">
@@ -130,13 +128,7 @@ export default function ConsoleProducts() {
           })}
         </ul>
       )}
-      {nextCursor ? (
-        <p className="mt-8">
-          <Link to={`?${next}`} className="btn btn-secondary">
-            Next page
-          </Link>
-        </p>
-      ) : null}
+      <NextPage cursor={nextCursor} label="Next page" />
     </>
   );
 }
