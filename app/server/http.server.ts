@@ -169,6 +169,9 @@ export function createHttpHandler({
       body = read.body;
     }
     const request = toFetchRequest(req, client, { body, signal: controller.signal });
+    // the console's pages hold operators' data (and once, a new API key):
+    // never kept by the browser's cache or one in between
+    if (/^\/admin(\/|\.|$)/.test(new URL(request.url).pathname)) res.setHeader("Cache-Control", "no-store");
     try {
       const response = await remix(request, loadContext(client, nonce));
       await sendStreaming(res, response, req.method === "HEAD");

@@ -74,6 +74,9 @@ describe("signing in", () => {
     const page = await fetch(`${server.url}/admin/holds`, { headers: { Cookie: await cookieOf(response) } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Signed in as <strong");
+    // operators' data is never kept by a cache, nor is the login form
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    expect((await fetch(`${server.url}/admin/login`)).headers.get("cache-control")).toBe("no-store");
   });
 
   test("the way back is only ever a console page of this site", async () => {
