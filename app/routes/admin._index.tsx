@@ -14,6 +14,7 @@ export const meta: MetaFunction = () => [{ title: "Dashboard · Holdfast console
 
 const EXPIRING_SOON_SECONDS = 120;
 const LOW_STOCK_SHOWN = 10;
+const EXPIRING_SHOWN = 10;
 
 const query = z.object({ window: z.enum(statsWindows).catch("1h") });
 
@@ -28,12 +29,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       database,
       filter: { expiringWithinSeconds: EXPIRING_SOON_SECONDS },
       cursor: null,
-      limit: 10,
+      limit: 100,
       policy,
       now,
     }),
   ]);
-  return { stats, windows: statsWindows, expiring, consistency: consistency.last(), now, timeZone };
+  // the list comes newest first; the dashboard wants the soonest to end
+  const endingSoon = [...expiring.holds].sort((a, b) => a.expiresAt - b.expiresAt);
+  return {
+    stats,
+    windows: statsWindows,
+    endingSoon: endingSoon.slice(0, EXPIRING_SHOWN),
+    moreEndingSoon: {
+      count: Math.max(0, endingSoon.length - EXPIRING_SHOWN),
+      atLeast: expiring.nextCursor !== null,
+    },
+    consistency: consistency.last(),
+    now,
+    timeZone,
+  };
 }
 
 // "Check now": the consistency check, run at once.
@@ -46,7 +60,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Dashboard() {
-  const { stats, windows, expiring, consistency, now, timeZone } = useLoaderData<typeof loader>();
+  const { stats, windows, endingSoon, moreEndingSoon, consistency, now, timeZone } = useLoaderData<typeof loader>();
   const checked = useLastAnswer(useActionData<typeof action>());
   const checking = useNavigation().formData?.get("intent") === "check";
   const windowLabel = stats.window === "1h" ? "last hour" : "last 24 hours";
@@ -212,7 +226,13 @@ export default function Dashboard() {
             Release one
           </Link>
         </div>
-        <HoldsTable holds={expiring.holds} now={now} timeZone={timeZone} />
+        <HoldsTable holds={endingSoon} now={now} timeZone={timeZone} />
+        {moreEndingSoon.count > 0 ? (
+          <p className="mt-2 text-sm text-muted">
+            and {moreEndingSoon.atLeast ? "more than " : ""}
+            {formatCount(moreEndingSoon.count)} more; the soonest to end are above
+          </p>
+        ) : null}
       </section>
     </>
   );

@@ -331,3 +331,32 @@ describe("the console's live stream", () => {
     controller.abort();
   });
 });
+
+describe("the dashboard", () => {
+  test("lists the holds ending in the next two minutes soonest first", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await call(server.url, "/api/reservations", {
+        method: "POST",
+        body: { productId: "saffron-notebook", warehouseId: "del-01", quantity: 1 },
+      });
+      made.push((created.body as { reservation: { id: string } }).reservation.id);
+    }
+    // the oldest ends first: the reverse of the holds list's newest-first order
+    const client = createClient({ url });
+    for (const [i, id] of made.entries()) {
+      await client.execute({
+        sql: "UPDATE reservations SET expires_at = ? WHERE id = ?",
+        args: [Date.now() + 60_000 + i * 20_000, id],
+      });
+    }
+    client.close();
+    const cookie = await cookieOf(await signIn());
+    const page = await (await fetch(`${server.url}/admin`, { headers: { Cookie: cookie } })).text();
+    const section = page.slice(page.indexOf("Ending in the next two minutes"));
+    const shown = made.map((id) => section.indexOf(id));
+    expect(shown.every((at) => at > 0)).toBe(true);
+    expect(shown[0]).toBeLessThan(shown[1]!);
+    expect(shown[1]).toBeLessThan(shown[2]!);
+  });
+});
