@@ -1,26 +1,14 @@
 import type { Database } from "~/infra/db/db.server";
+import type { CatalogueProduct } from "./inventory";
 import { ID_PATTERN } from "./reservation";
+
+export type { CatalogueProduct } from "./inventory";
 
 // The catalogue as operators keep it: products and warehouses made and
 // edited. Each change is one guarded write that appends its audit entry
 // (the operator, the record before and after) to the outbox in the same
 // write. Ids never change once made: holds, stock rows, the ledger and the
 // shop's links all name things by id, so an edit changes everything but it.
-
-export type CatalogueProduct = {
-  id: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  imageUrl: string;
-  category: string;
-  lowStockThreshold: number;
-  // hidden from the shop and refused new holds; its pending holds run out
-  // (or are paid) as usual
-  archived: boolean;
-  createdAt: number;
-};
 
 type ProductFields = Omit<CatalogueProduct, "id" | "createdAt">;
 
@@ -78,6 +66,14 @@ const assignments = (columns: Record<string, string>) =>
 const editArgs = (columns: Record<string, string>, changes: Partial<Record<string, string | number | boolean>>) =>
   Object.fromEntries(Object.keys(columns).map((key) => [key, changes[key] ?? null]));
 
+// A new record's audit entry, written only if the statement just before it
+// changed a row (changes(), its count): the insert, or what the insert made.
+const createdEntry = (kind: "product" | "warehouse", table: string, columns: Record<string, string>) =>
+  `INSERT INTO events (type, ${kind}_id, payload, created_at)
+   SELECT '${kind}_created', id,
+          json_object('operator', :operator, 'before', NULL, 'after', ${recordJson(columns, stored)}), :now
+   FROM ${table} WHERE id = :id AND changes() = 1`;
+
 // An edit of some of a record's fields, as one write: the audit entry first
 // (while the row still reads as it was, so it has both sides), then the
 // change, then the record as it is now. Zero rows changed: no such record.
@@ -123,7 +119,7 @@ function checkId(id: string) {
   if (!ID_PATTERN.test(id)) throw new Error("catalogue: a new id must match ID_PATTERN");
 }
 
-type ProductRecord = {
+export type ProductRecord = {
   id: string;
   name: string;
   description: string;
@@ -136,11 +132,13 @@ type ProductRecord = {
   created_at: number;
 };
 
-const selectProduct = `SELECT id, name, description, price_cents, currency, image_url, category,
-                              low_stock_threshold, archived, created_at
-                       FROM products WHERE id = :id`;
+// a product's columns, as toProduct reads them
+export const productRecordColumns = `id, name, description, price_cents, currency, image_url, category,
+                                     low_stock_threshold, archived, created_at`;
 
-function toProduct(r: ProductRecord): CatalogueProduct {
+const selectProduct = `SELECT ${productRecordColumns} FROM products WHERE id = :id`;
+
+export function toProduct(r: ProductRecord): CatalogueProduct {
   return {
     id: r.id,
     name: r.name,
@@ -193,14 +191,7 @@ export async function createProduct({
             WHERE id = :id AND changes() = 1`,
       args,
     },
-    audit: {
-      sql: `INSERT INTO events (type, product_id, payload, created_at)
-            SELECT 'product_created', id,
-                   json_object('operator', :operator, 'before', NULL, 'after', ${recordJson(productColumns, stored)}),
-                   :now
-            FROM products WHERE id = :id AND changes() = 1`,
-      args,
-    },
+    audit: { sql: createdEntry("product", "products", productColumns), args },
     after: { sql: selectProduct, args },
   });
   if (results.decision.rowsAffected !== 1) return { ok: false, code: "already_exists" };
@@ -260,15 +251,7 @@ export async function createWarehouse({
       sql: `INSERT INTO warehouses (id, name, city) VALUES (:id, :name, :city) ON CONFLICT (id) DO NOTHING`,
       args,
     },
-    // only if the insert above happened (changes(), its count)
-    audit: {
-      sql: `INSERT INTO events (type, warehouse_id, payload, created_at)
-            SELECT 'warehouse_created', id,
-                   json_object('operator', :operator, 'before', NULL, 'after', ${recordJson(warehouseColumns, stored)}),
-                   :now
-            FROM warehouses WHERE id = :id AND changes() = 1`,
-      args,
-    },
+    audit: { sql: createdEntry("warehouse", "warehouses", warehouseColumns), args },
     after: { sql: selectWarehouse, args },
   });
   if (results.decision.rowsAffected !== 1) return { ok: false, code: "already_exists" };

@@ -26,17 +26,22 @@ export type ProductView = {
 
 export type WarehouseView = { id: string; name: string; city: string };
 
-// The catalogue as operators see it: every product, archived or not, each
-// row marked when it is low on stock.
-export type OperatorProduct = {
+// A product as operators keep it: every field, archived or not.
+export type CatalogueProduct = {
   id: string;
   name: string;
   description: string;
-  category: string;
   priceCents: number;
   currency: string;
   imageUrl: string;
-  archived: boolean;
+  category: string;
   lowStockThreshold: number;
-  stock: (StockLevel & { low: boolean })[];
+  // hidden from the shop and refused new holds; its pending holds run out
+  // (or are paid) as usual
+  archived: boolean;
+  createdAt: number;
 };
+
+// The catalogue as operators see it: each product with its rows, each row
+// marked when it is low on stock.
+export type OperatorProduct = CatalogueProduct & { stock: (StockLevel & { low: boolean })[] };

@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import { productRecordColumns, toProduct, type ProductRecord } from "./catalogue.server";
 import type { OperatorProduct } from "./inventory";
 import { readStock, staleHolds } from "./inventory.server";
 import { listLowStock } from "./low-stock.server";
@@ -6,20 +7,6 @@ import { listLowStock } from "./low-stock.server";
 // The catalogue as operators see it: every product, archived or not, with
 // each warehouse's total, reserved, sold and available, and whether a row
 // is low on stock.
-
-type ProductRecord = {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  price_cents: number;
-  currency: string;
-  image_url: string;
-  archived: number;
-  low_stock_threshold: number;
-};
-
-const columns = `id, name, description, category, price_cents, currency, image_url, archived, low_stock_threshold`;
 
 async function withStock(database: Database, records: ProductRecord[], now: number): Promise<OperatorProduct[]> {
   const stock = await readStock({ database, productIds: records.map((r) => r.id), now });
@@ -31,15 +18,7 @@ async function withStock(database: Database, records: ProductRecord[], now: numb
   });
   const isLow = new Set(low.map((row) => `${row.productId}/${row.warehouseId}`));
   return records.map((r) => ({
-    id: r.id,
-    name: r.name,
-    description: r.description,
-    category: r.category,
-    priceCents: Number(r.price_cents),
-    currency: r.currency,
-    imageUrl: r.image_url,
-    archived: Boolean(r.archived),
-    lowStockThreshold: Number(r.low_stock_threshold),
+    ...toProduct(r),
     stock: stock
       .filter((s) => s.productId === r.id)
       .map((s) => ({ ...s, low: isLow.has(`${s.productId}/${s.warehouseId}`) })),
@@ -64,7 +43,7 @@ export async function listProductsForOperators({
   now: number;
 }): Promise<{ products: OperatorProduct[]; nextCursor: string | null }> {
   const result = await database.reader.execute({
-    sql: `SELECT ${columns} FROM products
+    sql: `SELECT ${productRecordColumns} FROM products
           WHERE (:search IS NULL OR name LIKE :search ESCAPE '\\' OR id LIKE :search ESCAPE '\\')
             AND (:cursor IS NULL OR (name, id) > (SELECT name, id FROM products WHERE id = :cursor))
           ORDER BY name, id LIMIT :fetch`,
@@ -87,7 +66,10 @@ export async function getProductForOperators({
   id: string;
   now: number;
 }): Promise<OperatorProduct | null> {
-  const result = await database.reader.execute({ sql: `SELECT ${columns} FROM products WHERE id = :id`, args: { id } });
+  const result = await database.reader.execute({
+    sql: `SELECT ${productRecordColumns} FROM products WHERE id = :id`,
+    args: { id },
+  });
   const [product] = await withStock(database, result.rows as unknown as ProductRecord[], now);
   return product ?? null;
 }
