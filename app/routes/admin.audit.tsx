@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { auditFilterForm } from "~/api/console-forms.server";
 import { AuditTable } from "~/components/console/audit-table";
+import { FilterSelect } from "~/components/console/filter-select";
 import { NextPage } from "~/components/console/next-page";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { requireOperator } from "~/http/operator-session.server";
@@ -52,30 +53,18 @@ export default function AuditTrail() {
           </label>
           <input id="productId" name="productId" defaultValue={fields.productId} className="field mt-1.5" />
         </div>
-        <div>
-          <label htmlFor="warehouseId" className="label">
-            Warehouse
-          </label>
-          <select id="warehouseId" name="warehouseId" defaultValue={fields.warehouseId} className="field mt-1.5">
-            <option value="">Any</option>
-            {warehouses.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="type" className="label">
-            Type
-          </label>
-          <select id="type" name="type" defaultValue={fields.type} className="field mt-1.5">
-            <option value="">Any</option>
-            {types.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="warehouseId"
+          label="Warehouse"
+          value={fields.warehouseId}
+          options={warehouses.map((w) => ({ value: w.id, label: w.name }))}
+        />
+        <FilterSelect
+          name="type"
+          label="Type"
+          value={fields.type}
+          options={types.map((type) => ({ value: type, label: type }))}
+        />
         <div>
           <label htmlFor="from" className="label">
             From (day)

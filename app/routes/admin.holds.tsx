@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { releaseForm } from "~/api/console-forms.server";
+import { FilterSelect } from "~/components/console/filter-select";
 import { HoldsTable } from "~/components/console/holds-table";
 import { NextPage } from "~/components/console/next-page";
 import { useLastAnswer } from "~/components/console/use-last-answer";
@@ -80,54 +81,31 @@ export default function ConsoleHolds() {
       <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">Holds</h1>
       <p className="mt-1 text-muted">Every hold, newest first. Release a stuck one with a reason; it is recorded.</p>
       <Form method="get" className="card mt-6 grid gap-4 p-4 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
-        <div>
-          <label htmlFor="status" className="label">
-            Status
-          </label>
-          <select id="status" name="status" defaultValue={filter.status ?? ""} className="field mt-1.5">
-            <option value="">Any</option>
-            {statuses.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="status"
+          label="Status"
+          value={filter.status}
+          options={statuses.map((status) => ({ value: status, label: status }))}
+        />
         <div>
           <label htmlFor="productId" className="label">
             Product id
           </label>
           <input id="productId" name="productId" defaultValue={filter.productId ?? ""} className="field mt-1.5" />
         </div>
-        <div>
-          <label htmlFor="warehouseId" className="label">
-            Warehouse
-          </label>
-          <select id="warehouseId" name="warehouseId" defaultValue={filter.warehouseId ?? ""} className="field mt-1.5">
-            <option value="">Any</option>
-            {warehouses.map((w) => (
-              <option key={w.id} value={w.id}>
-                {w.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="expiringWithinSeconds" className="label">
-            Ending within
-          </label>
-          <select
-            id="expiringWithinSeconds"
-            name="expiringWithinSeconds"
-            defaultValue={filter.expiringWithinSeconds ?? ""}
-            className="field mt-1.5"
-          >
-            <option value="">Any time</option>
-            {expiringChoices.map((c) => (
-              <option key={c.seconds} value={c.seconds}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="warehouseId"
+          label="Warehouse"
+          value={filter.warehouseId}
+          options={warehouses.map((w) => ({ value: w.id, label: w.name }))}
+        />
+        <FilterSelect
+          name="expiringWithinSeconds"
+          label="Ending within"
+          value={filter.expiringWithinSeconds}
+          options={expiringChoices.map((c) => ({ value: c.seconds, label: c.label }))}
+          anyLabel="Any time"
+        />
         <div className="flex gap-2">
           <button type="submit" className="btn btn-primary flex-1">
             Filter
