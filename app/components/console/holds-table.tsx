@@ -47,7 +47,7 @@ export function HoldsTable({
               </th>
               <td>
                 <span
-                  className={`inline-block rounded-full border px-2 py-0.5 text-xs font-semibold ${statusTone[hold.status]}`}
+                  className={`inline-block rounded-full border px-2 py-0.5 text-xs font-semibold whitespace-nowrap ${statusTone[hold.status]}`}
                 >
                   {hold.releasedBy === "shop" ? "released by the shop" : hold.status}
                 </span>
