@@ -28,7 +28,7 @@ async function run(database: Database, inFlight: number, pick: () => { productId
         holder: { sessionHash: null },
         // the core's own speed: one anonymous client, no fair-use caps
         requester,
-        fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0 },
+        fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, holdsPerCustomer: 0 },
         policy,
         now: Date.now(),
       });

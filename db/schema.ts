@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { waitlistStatuses } from "../app/models/drop";
 import { reservationStatuses } from "../app/models/reservation";
 
 // Times are integer milliseconds since the epoch (UTC): guards compare them
@@ -22,10 +23,15 @@ export const products = sqliteTable(
     // a row of this product is low on stock once its available units are
     // at or below this (the console lists it, an alert says so)
     lowStockThreshold: integer("low_stock_threshold").notNull().default(5),
+    // units one customer may have in pending and confirmed holds of this
+    // product (null: no limit); a drop's own limit overrides it for its
+    // products
+    maxPerCustomer: integer("max_per_customer"),
   },
   (t) => [
     check("products_price_cents_non_negative", sql`${t.priceCents} >= 0`),
     check("products_low_stock_threshold_non_negative", sql`${t.lowStockThreshold} >= 0`),
+    check("products_max_per_customer_positive", sql`${t.maxPerCustomer} IS NULL OR ${t.maxPerCustomer} >= 1`),
     check("products_currency_iso", sql`length(${t.currency}) = 3`),
     index("products_category").on(t.category),
   ],
@@ -84,6 +90,17 @@ export const reservations = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     extensionCount: integer("extension_count").notNull().default(0),
+    // a drop's hold keeps its drop's terms: each extension adds ttl_ms, at
+    // most max_extensions times; null on any other hold, which has the
+    // server's
+    ttlMs: integer("ttl_ms"),
+    maxExtensions: integer("max_extensions"),
+    // the customer the hold is for, for the per-customer limits: a hash of
+    // the browser session, or of an integrator's key and its customer's id
+    customerKey: text("customer_key"),
+    // the integrator key whose customer made it: that key may act on it
+    // and reads its events in its feed
+    apiKeyId: text("api_key_id"),
   },
   (t) => [
     check("reservations_status_known", sql`${t.status} IN ('pending', 'confirmed', 'released', 'expired')`),
@@ -103,6 +120,10 @@ export const reservations = sqliteTable(
       .where(sql`${t.status} = 'pending'`),
     // the console's statistics count the holds made in a window
     index("reservations_created_at").on(t.createdAt),
+    // the per-customer limits count a customer's pending and paid holds
+    index("reservations_customer")
+      .on(t.customerKey)
+      .where(sql`${t.customerKey} IS NOT NULL`),
   ],
 );
 export type Reservation = typeof reservations.$inferSelect;
@@ -138,8 +159,14 @@ export const events = sqliteTable(
     warehouseId: text("warehouse_id"),
     payload: text("payload", { mode: "json" }).notNull(),
     createdAt: integer("created_at").notNull(),
+    // a hold's event, when an integrator key's customer made the hold: the
+    // key's event feed reads by it
+    apiKeyId: text("api_key_id"),
   },
   (t) => [
+    index("events_api_key")
+      .on(t.apiKeyId, t.id)
+      .where(sql`${t.apiKeyId} IS NOT NULL`),
     index("events_reservation").on(t.reservationId),
     index("events_created_at").on(t.createdAt),
     // a row's newest ledger entry, for the consistency check
@@ -188,3 +215,97 @@ export const apiKeys = sqliteTable(
   ],
 );
 export type ApiKey = typeof apiKeys.$inferSelect;
+
+// A limited drop: its products are sold only between starts_at and ends_at,
+// in holds of its own length, at most max_per_customer units a customer.
+export const drops = sqliteTable(
+  "drops",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    startsAt: integer("starts_at").notNull(),
+    // null: open until the operator ends it
+    endsAt: integer("ends_at"),
+    holdTtlSeconds: integer("hold_ttl_seconds").notNull(),
+    maxPerCustomer: integer("max_per_customer").notNull(),
+    extensions: integer("extensions").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    check("drops_name_length", sql`length(${t.name}) BETWEEN 1 AND 80`),
+    check("drops_window", sql`${t.endsAt} IS NULL OR ${t.endsAt} > ${t.startsAt}`),
+    check("drops_hold_ttl", sql`${t.holdTtlSeconds} BETWEEN 10 AND 3600`),
+    check("drops_max_per_customer", sql`${t.maxPerCustomer} >= 1`),
+    check("drops_extensions", sql`${t.extensions} BETWEEN 0 AND 5`),
+  ],
+);
+export type Drop = typeof drops.$inferSelect;
+
+// A product belongs to at most one drop that has not ended (drops.server.ts
+// keeps that inside its own write); the drops it was in before stay listed.
+export const dropProducts = sqliteTable(
+  "drop_products",
+  {
+    dropId: text("drop_id")
+      .notNull()
+      .references(() => drops.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+  },
+  (t) => [primaryKey({ columns: [t.dropId, t.productId] }), index("drop_products_product").on(t.productId)],
+);
+
+// What the top-purchasers list calls a customer (2 to 30 characters).
+export const customers = sqliteTable(
+  "customers",
+  {
+    key: text("key").primaryKey(),
+    displayName: text("display_name").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [check("customers_display_name_length", sql`length(${t.displayName}) BETWEEN 2 AND 30`)],
+);
+
+// A drop's waiting list, one line per product: units that come back go to
+// the first in line, in the same write that frees them (waitlist.server.ts).
+export const waitlist = sqliteTable(
+  "waitlist",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    dropId: text("drop_id")
+      .notNull()
+      .references(() => drops.id),
+    productId: text("product_id").notNull(),
+    customerKey: text("customer_key").notNull(),
+    // an integrator's customer: the id it gave, and its key
+    customerId: text("customer_id"),
+    apiKeyId: text("api_key_id"),
+    // a shopper's browser session, which the offered hold belongs to
+    sessionHash: text("session_hash"),
+    status: text("status", { enum: waitlistStatuses }).notNull(),
+    // the order of the line: lower goes first; a customer who let an offer
+    // run out gets a new one at the back; null once out of the line
+    place: integer("place"),
+    // the pending holds the customer may have at once, as it was when they
+    // joined (0: no limit): an offer is made in whatever write frees a unit,
+    // which knows nothing of the server's settings
+    maxActiveHolds: integer("max_active_holds").notNull(),
+    // the offered hold, and the row its unit came from
+    reservationId: text("reservation_id"),
+    warehouseId: text("warehouse_id"),
+    joinedAt: integer("joined_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    check("waitlist_status_known", sql`${t.status} IN ('waiting', 'offered', 'lapsed')`),
+    uniqueIndex("waitlist_customer").on(t.dropId, t.productId, t.customerKey),
+    index("waitlist_line")
+      .on(t.productId, t.place)
+      .where(sql`${t.place} IS NOT NULL`),
+    index("waitlist_reservation")
+      .on(t.reservationId)
+      .where(sql`${t.reservationId} IS NOT NULL`),
+  ],
+);

@@ -2,6 +2,7 @@ import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { ProductView } from "~/models/inventory";
 import {
+  displayNameSchema,
   MAX_LINES_PER_HOLD,
   reservationLineSchema,
   reservationStatuses,
@@ -18,21 +19,41 @@ const reservationLine = reservationLineSchema.openapi("ReservationLine", {
   example: { productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 },
 });
 
+// An integrator's customer: the id it knows them by (any printable text,
+// kept only as a hash with the key), and the name the top-purchasers list
+// shows. Only a request with an integrator key may name one.
+export const customerSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1, "must not be empty")
+      .max(100, "must be at most 100 characters")
+      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
+    displayName: displayNameSchema.optional(),
+  })
+  .strict()
+  .openapi("Customer", { example: { id: "customer-8812", displayName: "Asha K." } });
+
 const reserveItemsRequest = z
-  .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD) })
+  .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD), customer: customerSchema.optional() })
   .strict()
   .openapi("ReserveItemsRequest");
 
-export const reserveRequest = z.union([reservationLine, reserveItemsRequest]).openapi("ReserveRequest");
+const reserveLineRequest = reservationLine
+  .extend({ customer: customerSchema.optional() })
+  .strict()
+  .openapi("ReserveLineRequest");
 
-const linesOfCart = reserveItemsRequest.transform((b) => b.items);
-const linesOfOneLine = reservationLine.transform((line) => [line]);
+export const reserveRequest = z.union([reserveLineRequest, reserveItemsRequest]).openapi("ReserveRequest");
+
+const holdOfCart = reserveItemsRequest.transform(({ items, customer }) => ({ lines: items, customer }));
+const holdOfOneLine = reserveLineRequest.transform(({ customer, ...line }) => ({ lines: [line], customer }));
 
 // Picks the branch of the union by the body's shape, so an error names the
 // field that is wrong rather than saying that no branch matched; either way
-// the result is the list of lines.
-export function reserveRequestLines(body: unknown) {
-  return typeof body === "object" && body !== null && "items" in body ? linesOfCart : linesOfOneLine;
+// the result is the list of lines and the customer, if one is named.
+export function reserveRequestBody(body: unknown) {
+  return typeof body === "object" && body !== null && "items" in body ? holdOfCart : holdOfOneLine;
 }
 
 // confirm, release and extend take no body; `{}` is accepted too

@@ -2,6 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
 import { takeWrite } from "~/http/rate-limit.server";
 import type { ChangeOutcome } from "~/models/hold-changes.server";
+import type { CustomerLimit } from "~/models/reservation";
 import type { ClientLimit, ReserveOutcome } from "~/models/reservation.server";
 import { apiError, apiJson } from "./api.server";
 
@@ -28,6 +29,27 @@ export function reserveResponse(outcome: ReserveOutcome): Response {
     const { limit } = outcome;
     return apiError(409, "client_limit_reached", clientLimitMessage(limit), { details: limit });
   }
+  if (outcome.code === "drop_not_started") {
+    const startsAt = new Date(outcome.startsAt).toISOString();
+    return apiError(409, "drop_not_started", `This drop opens at ${startsAt}; nothing can be held before then`, {
+      details: { dropId: outcome.dropId, startsAt },
+    });
+  }
+  if (outcome.code === "drop_ended") {
+    const endsAt = new Date(outcome.endsAt).toISOString();
+    return apiError(409, "drop_ended", `This drop ended at ${endsAt}`, { details: { dropId: outcome.dropId, endsAt } });
+  }
+  if (outcome.code === "customer_required") {
+    return apiError(
+      401,
+      "customer_required",
+      `Holds on ${outcome.productIds.join(", ")} are per customer: send an integrator key and a customer`,
+      { details: { productIds: outcome.productIds }, headers: { "WWW-Authenticate": "Bearer" } },
+    );
+  }
+  if (outcome.code === "customer_limit_reached") {
+    return apiError(409, "customer_limit_reached", customerLimitMessage(outcome.limit), { details: outcome.limit });
+  }
   const what = outcome.short
     .map((l) => {
       const where = l.stock.find((s) => s.warehouseId === l.warehouseId)?.warehouseName ?? l.warehouseId;
@@ -52,6 +74,17 @@ function clientLimitMessage(limit: ClientLimit): string {
   return (
     `At most ${limit.limit} ${what} at once for ${who}: ${limit.pending} already, ` +
     `${limit.requested} more asked for. Pay for or cancel a hold first.`
+  );
+}
+
+// "This customer may have 1 of limited-tee: 1 bought already, 1 more asked for."
+function customerLimitMessage(limit: CustomerLimit): string {
+  if (limit.measure === "holds") {
+    return `A customer may have ${limit.limit} holds at once and this one has ${limit.pending}: pay for or cancel one first`;
+  }
+  return (
+    `A customer may have ${limit.limit} of ${limit.productId}: ${limit.pending} on hold and ` +
+    `${limit.confirmed} bought already, ${limit.requested} more asked for`
   );
 }
 

@@ -1,9 +1,5 @@
 import type { z } from "zod";
-import { bearerToken } from "~/http/credentials.server";
-import { sessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
-import type { Holder } from "~/models/holder.server";
-import { hashSecret } from "~/models/holder.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
 // limit, and who the caller is. Every response is `Cache-Control: no-store`.
@@ -29,7 +25,13 @@ export type ApiErrorCode =
   | "stock_below_committed"
   | "product_archived"
   | "already_exists"
-  | "already_revoked";
+  | "already_revoked"
+  | "drop_not_started"
+  | "drop_ended"
+  | "product_in_drop"
+  | "customer_required"
+  | "customer_limit_reached"
+  | "drop_not_live";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);
@@ -88,14 +90,6 @@ export function parseWith<S extends z.ZodTypeAny>(
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, data: result.data as z.output<S> };
   return { ok: false, response: apiError(400, "validation_error", describeIssues(result.error)) };
-}
-
-// A hold's holder: the API client with its hold token, or the browser
-// session that made it. A malformed Authorization header is simply no token.
-export async function apiHolder(request: Request, sessionSecret: string): Promise<Holder> {
-  const token = bearerToken(request);
-  const session = await sessionHolder(request, sessionSecret);
-  return { tokenHash: token ? hashSecret(token) : null, sessionHash: session.sessionHash };
 }
 
 // The one answer for a failure on our side, whoever gives it: an API route,

@@ -4,8 +4,9 @@ import type { Database } from "~/infra/db/db.server";
 import type { ChangeOutcome } from "~/models/hold-changes.server";
 import type { Holder } from "~/models/holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
+import { apiCaller } from "./api-caller.server";
 import { admitWrite, changeResponse } from "./api-outcomes.server";
-import { apiHolder, guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
+import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
 import { idempotent } from "./idempotent-response.server";
 
 type Command = (input: {
@@ -24,7 +25,7 @@ export function reservationChange(
   command: Command,
   { idempotent: honoursKey = false } = {},
 ) {
-  const { database, clock, env, log, policy } = context.app;
+  const { database, clock, log, policy } = context.app;
   return guarded(log, async () => {
     if (request.method !== "POST") return methodNotAllowed("POST");
     const body = await readJsonBody(request);
@@ -34,11 +35,13 @@ export function reservationChange(
     const id = params.id ?? "";
     // an id that cannot name a hold is answered before anything is written
     if (!RESERVATION_ID_PATTERN.test(id)) return notFound("No such reservation");
-    const holder = await apiHolder(request, env.SESSION_SECRET);
+    const from = await apiCaller(request, context);
+    if (!from.ok) return from.response;
+    const { holder, apiKeyId } = from.caller;
     const run = async () => changeResponse(await command({ database, id, holder, policy, now: clock() }));
-    const admit = () => admitWrite(context);
+    const admit = () => admitWrite(context, { apiKeyId: apiKeyId ?? undefined });
     if (!honoursKey) return admit() ?? run();
-    const caller = holder.tokenHash ?? holder.sessionHash ?? "anonymous";
+    const caller = apiKeyId !== null ? `key:${apiKeyId}` : (holder.tokenHash ?? holder.sessionHash ?? "anonymous");
     return idempotent({ request, database, clock, scope: `${id}:${caller}`, body: body.text, admit, respond: run });
   });
 }

@@ -1,6 +1,6 @@
 import type { LiveStock } from "~/live/live-updates";
 import type { StockLevel } from "~/models/inventory";
-import type { ClientLimit } from "~/models/reservation";
+import type { ClientLimit, CustomerLimit } from "~/models/reservation";
 
 // How stock reads to a shopper, shared by every page that shows it.
 
@@ -65,4 +65,18 @@ export function shopLimitMessage(limit: ClientLimit): string {
     return `You already have ${holds} waiting for payment, the most one shopper can have at once. Pay for or cancel ${limit.pending === 1 ? "it" : "one"} first.`;
   }
   return `You can hold at most ${limit.limit} units at once, and ${limit.pending} are on hold already. Pay for or cancel a hold first.`;
+}
+
+// The shop's words for a customer's limit: "You can have 1 of these: you
+// bought 1 already."
+export function customerLimitMessage(limit: CustomerLimit): string {
+  if (limit.measure === "holds") {
+    return `You already have ${limit.pending} holds waiting for payment, the most one shopper can have at once. Pay for or cancel one first.`;
+  }
+  const owned = [
+    limit.confirmed > 0 ? `bought ${limit.confirmed}` : null,
+    limit.pending > 0 ? `have ${limit.pending} on hold` : null,
+  ].filter(Boolean);
+  const already = owned.length > 0 ? `: you ${owned.join(" and ")} already` : "";
+  return `You can have ${limit.limit} of these${already}.`;
 }

@@ -78,6 +78,9 @@ const envSchema = z.object({
   // every session behind one address together (a client can start new
   // sessions; it cannot start new addresses)
   MAX_PENDING_UNITS_PER_ADDRESS: int(1000, { min: 0, max: 1_000_000 }),
+  // pending holds one customer (a shop session, or an integrator key's
+  // customer) may have at once; 0 turns it off
+  MAX_ACTIVE_HOLDS_PER_CUSTOMER: int(5, { min: 0, max: 1_000_000 }),
   // open live streams (Server-Sent Events): the whole process, and one
   // client address
   MAX_LIVE_STREAMS: int(2000, { min: 1, max: 1_000_000 }),

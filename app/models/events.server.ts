@@ -7,6 +7,9 @@ export const eventTypes = [
   "reservation_released",
   "reservation_expired",
   "reservation_extended",
+  // a hold made for the first in a drop's waiting line, in the write that
+  // freed its unit
+  "reservation_offered",
   "stock_changed",
   "stock_adjusted",
   "stock_repaired",
@@ -20,6 +23,11 @@ export const eventTypes = [
   // an operator's integrator key made or revoked: { operator, apiKeyId, name }
   "api_key_created",
   "api_key_revoked",
+  // an operator's drop made or changed: { operator, before, after }
+  "drop_created",
+  "drop_updated",
+  // a customer joined a drop's waiting line: { dropId }
+  "waitlist_joined",
 ] as const;
 type EventType = (typeof eventTypes)[number];
 
@@ -59,15 +67,19 @@ const statusAfter = {
   reservation_released: "released",
   reservation_expired: "expired",
   reservation_extended: "pending",
+  reservation_offered: "pending",
 } as const;
+
+export type ReservationEventType = keyof typeof statusAfter;
 
 // One event per reservation matched by `reservations` (a WHERE clause over
 // `r`), carrying its lines so the audit trail reads on its own. It runs
 // before the status changes (the guard still matches then), so the status
-// it records is the one the change leads to.
-export function reservationEvents(type: keyof typeof statusAfter, reservations: string, args: SqlArgs): InStatement {
+// it records is the one the change leads to. A hold an integrator's
+// customer made carries its key, for the key's feed.
+export function reservationEvents(type: ReservationEventType, reservations: string, args: SqlArgs): InStatement {
   return {
-    sql: `INSERT INTO events (type, reservation_id, payload, created_at)
+    sql: `INSERT INTO events (type, reservation_id, payload, created_at, api_key_id)
           SELECT '${type}', r.id,
                  json_object(
                    'status', '${statusAfter[type]}',
@@ -77,7 +89,7 @@ export function reservationEvents(type: keyof typeof statusAfter, reservations: 
                                'warehouseId', ri.warehouse_id,
                                'quantity', ri.quantity))
                              FROM reservation_items ri WHERE ri.reservation_id = r.id)),
-                 :now
+                 :now, r.api_key_id
           FROM reservations r
           WHERE ${reservations}`,
     args,

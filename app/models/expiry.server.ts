@@ -1,5 +1,6 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { offerStatements, requeueStatement } from "./waitlist-offers.server";
 
 // The pending holds past their expiry that a command is allowed to clean up:
 // `scope` narrows them (a WHERE condition over `r`, the reservation).
@@ -14,7 +15,9 @@ export const touchingRows = (rows: string) =>
 // Expiring is the mirror of confirming: the guard is `expires_at <= now`, so
 // an expiry and a confirm of the same hold can never both happen. The four
 // statements see the same set of due holds (nothing else writes between
-// them) and the last one takes them out of it.
+// them) and the last one takes them out of it. A drop's offer that ran out
+// sends its customer to the back of the line, and the units freed go to the
+// line first (waitlist-offers.server.ts).
 //
 // `CROSS JOIN` fixes the join order: start from the few due holds (partial
 // index on pending expiries), never from every line ever held on a row.
@@ -39,11 +42,13 @@ export function expireStatements(scope: string, args: SqlArgs) {
       args,
     ),
     expiredEvents: reservationEvents("reservation_expired", dueHolds, args),
-    // last: its rowsAffected counts the holds expired
+    requeueLapsed: requeueStatement(dueHolds, args),
+    // the last of the expiry: its rowsAffected counts the holds expired
     expireHolds: {
       sql: `UPDATE reservations AS r SET status = 'expired', updated_at = :now WHERE ${dueHolds}`,
       args,
     },
+    ...offerStatements(args, "expiry"),
   } satisfies NamedStatements;
 }
 

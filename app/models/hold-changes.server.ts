@@ -1,9 +1,10 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
-import { isHolder, type Holder } from "./holder.server";
+import { holderArgs, isHolder, type Holder } from "./holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationView } from "./reservation";
 import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
+import { leaveLineStatement, offerStatements } from "./waitlist-offers.server";
 
 // What happens to a hold after it is made: paid for (confirm), given up
 // (release) or given more time (extend). Each is one guarded write whose
@@ -27,8 +28,7 @@ function transitionArgs(id: string, holder: Holder, now: number, policy: HoldPol
   return {
     id,
     now,
-    tokenHash: holder.tokenHash,
-    sessionHash: holder.sessionHash,
+    ...holderArgs(holder),
     ttlMs: policy.ttlMs,
     maxExtensions: policy.maxExtensions,
     maxHoldMs: policy.maxHoldMs,
@@ -53,6 +53,10 @@ export function settleUnits(kind: "confirm" | "release", live = isLiveHold) {
             AND ${live}`;
 }
 
+const holdTtl = `coalesce(ttl_ms, :ttlMs)`;
+const maxExtensions = `coalesce(max_extensions, :maxExtensions)`;
+const maxHold = `coalesce(ttl_ms * (1 + max_extensions), :maxHoldMs)`;
+
 // The statements of one transition; `decision` is the guarded one, `view`
 // reads the hold back as the write left it.
 function transitionStatements(kind: Transition, args: SqlArgs) {
@@ -62,12 +66,13 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
     return {
       ...cleanup,
       // the guard: its rowsAffected says whether the hold was extended
+      // a drop's hold keeps its drop's terms; any other has the server's
       decision: {
         sql: `UPDATE reservations
-              SET expires_at = min(expires_at + :ttlMs, created_at + :maxHoldMs),
+              SET expires_at = min(expires_at + ${holdTtl}, created_at + ${maxHold}),
                   extension_count = extension_count + 1, updated_at = :now
-              WHERE ${liveHold} AND extension_count < :maxExtensions
-                AND expires_at < created_at + :maxHoldMs`,
+              WHERE ${liveHold} AND extension_count < ${maxExtensions}
+                AND expires_at < created_at + ${maxHold}`,
         args,
       },
       // changes() is the extension's own count: the statement just before
@@ -75,14 +80,29 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
       view,
     } satisfies NamedStatements;
   }
-  const status = kind === "confirm" ? "confirmed" : "released";
+  if (kind === "confirm") {
+    return {
+      ...cleanup,
+      settle: { sql: settleUnits(kind), args },
+      stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
+      holdEvent: reservationEvents("reservation_confirmed", liveHold, args),
+      // the guard: its rowsAffected says whether the hold changed
+      decision: { sql: `UPDATE reservations SET status = 'confirmed', updated_at = :now WHERE ${liveHold}`, args },
+      view,
+    } satisfies NamedStatements;
+  }
   return {
     ...cleanup,
     settle: { sql: settleUnits(kind), args },
     stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
-    holdEvent: reservationEvents(kind === "confirm" ? "reservation_confirmed" : "reservation_released", liveHold, args),
+    holdEvent: reservationEvents("reservation_released", liveHold, args),
+    // a customer who gives back the hold a waiting line offered them has
+    // said no: they leave the line
+    leaveLine: leaveLineStatement(liveHold, args),
     // the guard: its rowsAffected says whether the hold changed
-    decision: { sql: `UPDATE reservations SET status = '${status}', updated_at = :now WHERE ${liveHold}`, args },
+    decision: { sql: `UPDATE reservations SET status = 'released', updated_at = :now WHERE ${liveHold}`, args },
+    // the units given back go to the first in a drop's line
+    ...offerStatements(args, "release"),
     view,
   } satisfies NamedStatements;
 }

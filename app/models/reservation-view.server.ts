@@ -4,7 +4,7 @@ import type { HoldPolicy, ReservationItemView, ReservationStatus, ReservationVie
 // One row per line of each reservation matched by `where` (a condition over
 // `r`), with what a page or an API client shows of it.
 export const reservationViewSql = (where: string) =>
-  `SELECT r.id, r.status, r.created_at, r.updated_at, r.expires_at, r.extension_count,
+  `SELECT r.id, r.status, r.created_at, r.updated_at, r.expires_at, r.extension_count, r.ttl_ms, r.max_extensions,
           ri.product_id, ri.warehouse_id, ri.quantity, p.name AS product_name,
           w.name AS warehouse_name, p.price_cents, p.currency, p.image_url,
           CASE WHEN r.status = 'released' THEN
@@ -24,6 +24,8 @@ export type ViewRow = {
   updated_at: number;
   expires_at: number;
   extension_count: number;
+  ttl_ms: number | null;
+  max_extensions: number | null;
   product_id: string;
   warehouse_id: string;
   quantity: number;
@@ -45,6 +47,14 @@ export function viewRowsById(result: ResultSet | undefined): Map<string, ViewRow
   return byId;
 }
 
+// The terms a hold has: a drop's hold keeps its drop's, any other has the
+// server's.
+function holdTerms(row: ViewRow, policy: HoldPolicy): Pick<HoldPolicy, "maxExtensions" | "maxHoldMs"> {
+  if (row.ttl_ms === null || row.max_extensions === null) return policy;
+  const maxExtensions = Number(row.max_extensions);
+  return { maxExtensions, maxHoldMs: Number(row.ttl_ms) * (1 + maxExtensions) };
+}
+
 // The holder's view of a hold at `now`: a pending hold past its expiry is
 // shown as expired whether or not anything has swept it.
 export function toView(rows: ViewRow[], policy: HoldPolicy, now: number): ReservationView {
@@ -53,7 +63,8 @@ export function toView(rows: ViewRow[], policy: HoldPolicy, now: number): Reserv
   const expiresAt = Number(head.expires_at);
   const createdAt = Number(head.created_at);
   const status = head.status === "pending" && expiresAt <= now ? "expired" : head.status;
-  const canExtend = status === "pending" && expiresAt < createdAt + policy.maxHoldMs;
+  const terms = holdTerms(head, policy);
+  const canExtend = status === "pending" && expiresAt < createdAt + terms.maxHoldMs;
   const items: ReservationItemView[] = rows.map((l) => ({
     productId: l.product_id,
     warehouseId: l.warehouse_id,
@@ -70,7 +81,7 @@ export function toView(rows: ViewRow[], policy: HoldPolicy, now: number): Reserv
     createdAt,
     updatedAt: Number(head.updated_at),
     expiresAt,
-    extensionsLeft: canExtend ? Math.max(0, policy.maxExtensions - Number(head.extension_count)) : 0,
+    extensionsLeft: canExtend ? Math.max(0, terms.maxExtensions - Number(head.extension_count)) : 0,
     releasedBy: status === "released" ? (Number(head.released_by_shop) === 1 ? "shop" : "holder") : null,
     items,
   };

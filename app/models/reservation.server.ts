@@ -1,7 +1,9 @@
 import { v7 as timeOrderedUuid } from "uuid";
 import type { Database } from "~/infra/db/db.server";
 import { randomBytesFromPool } from "~/infra/random.server";
-import { hashSecret, isHolder, type Holder } from "./holder.server";
+import type { Customer } from "./customers.server";
+import { ruleRefusal, type RuleRefusal } from "./hold-rules.server";
+import { hashSecret, holderArgs, isHolder, type Holder } from "./holder.server";
 import { readStock, type StockLevel } from "./inventory.server";
 import {
   ID_PATTERN,
@@ -38,6 +40,7 @@ export function clientKeys({ sessionHash, address }: { sessionHash: string | nul
 export type ReserveOutcome =
   | { ok: true; reservation: ReservationView; holdToken: string }
   | { ok: false; code: "not_found"; missing: ReservationLine[] }
+  | ({ ok: false } & RuleRefusal)
   // the shop no longer sells these lines' products
   | { ok: false; code: "product_archived"; archived: ReservationLine[] }
   | { ok: false; code: "insufficient_stock"; short: ShortLine[] }
@@ -82,6 +85,7 @@ async function decideHold({
   items,
   holder,
   requester,
+  customer = null,
   fairUse,
   policy,
   now,
@@ -90,6 +94,9 @@ async function decideHold({
   items: ReservationLine[];
   holder: { sessionHash: string | null };
   requester: Requester;
+  // who the hold is for (none: anonymous); a drop's product, or one with a
+  // per-customer limit, is never held for nobody
+  customer?: Customer | null;
   fairUse: FairUse;
   policy: HoldPolicy;
   now: number;
@@ -98,7 +105,7 @@ async function decideHold({
   // an id that cannot exist names nothing: refused before any SQL
   const malformed = lines.filter((l) => !ID_PATTERN.test(l.productId) || !ID_PATTERN.test(l.warehouseId));
   if (malformed.length > 0) return { ok: false, code: "not_found", missing: malformed };
-  const quotas = quotasFor(requester, fairUse);
+  const quotas = quotasFor(requester, customer, fairUse);
   const holdToken = newHoldToken();
   const created = await database.submit(reserveKind, {
     // time-ordered, so a group's new rows share the last pages of every
@@ -108,8 +115,11 @@ async function decideHold({
     tokenHash: hashSecret(holdToken),
     sessionHash: holder.sessionHash,
     ...requester,
+    customerKey: customer?.key ?? null,
+    apiKeyId: customer?.apiKeyId ?? null,
+    displayName: customer?.displayName ?? null,
     now,
-    expiresAt: now + policy.ttlMs,
+    ttlMs: policy.ttlMs,
     lines,
     quotas,
   });
@@ -117,17 +127,26 @@ async function decideHold({
   // asked first: no wait or release could ever make these fit
   const archived = await archivedLines({ database, lines });
   if (archived.length > 0) return { ok: false, code: "product_archived", archived };
+  const refusal = await ruleRefusal({ database, lines, customer, holdsPerCustomer: fairUse.holdsPerCustomer, now });
+  if (refusal) return { ok: false, ...refusal };
   const overLimit = await clientLimitReached({ database, quotas, lines, now });
   if (overLimit) return { ok: false, code: "client_limit_reached", limit: overLimit };
   return explainRefusal({ database, lines, now });
 }
 
-function quotasFor({ clientKey, addressKey }: Requester, fairUse: FairUse): Quota[] {
-  const quotas: Quota[] = [
-    { scope: "client", measure: "holds", owner: clientKey, limit: fairUse.holdsPerClient },
-    { scope: "client", measure: "units", owner: clientKey, limit: fairUse.unitsPerClient },
-    { scope: "address", measure: "units", owner: addressKey, limit: fairUse.unitsPerAddress },
-  ];
+// An integrator's key answers for its own callers (it has its own rate
+// limit, and its customers their own limits), so the caps on anonymous
+// clients and on one address are for callers without a key.
+function quotasFor({ clientKey, addressKey }: Requester, customer: Customer | null, fairUse: FairUse): Quota[] {
+  const quotas: Quota[] = customer?.apiKeyId
+    ? []
+    : [
+        { scope: "client", measure: "holds", owner: clientKey, limit: fairUse.holdsPerClient },
+        { scope: "client", measure: "units", owner: clientKey, limit: fairUse.unitsPerClient },
+        { scope: "address", measure: "units", owner: addressKey, limit: fairUse.unitsPerAddress },
+      ];
+  if (customer)
+    quotas.push({ scope: "customer", measure: "holds", owner: customer.key, limit: fairUse.holdsPerCustomer });
   return quotas.filter((q) => q.limit > 0);
 }
 
@@ -165,6 +184,8 @@ async function clientLimitReached({
 }): Promise<ClientLimit | null> {
   const units = lines.reduce((sum, l) => sum + l.quantity, 0);
   for (const quota of quotas) {
+    // a customer's own limit is explained with the other customer rules
+    if (quota.scope === "customer") continue;
     const column = quota.scope === "client" ? "client_key" : "address_key";
     const result = await database.reader.execute({
       sql: `SELECT count(DISTINCT r.id) AS holds, coalesce(sum(ri.quantity), 0) AS units
@@ -226,7 +247,7 @@ export async function getReservation({
   if (!RESERVATION_ID_PATTERN.test(id)) return null;
   const result = await database.reader.execute({
     sql: reservationViewSql(`r.id = :id AND ${isHolder}`),
-    args: { id, tokenHash: holder.tokenHash, sessionHash: holder.sessionHash },
+    args: { id, ...holderArgs(holder) },
   });
   const rows = viewRowsById(result).get(id);
   return rows ? toView(rows, policy, now) : null;

@@ -11,6 +11,14 @@ export const MAX_LINES_PER_HOLD = 20;
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 export const MAX_QUANTITY_PER_LINE = 100;
 
+// What the top-purchasers list calls a customer.
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(2, "must be 2 to 30 characters")
+  .max(30, "must be 2 to 30 characters")
+  .regex(/^[^\p{C}]*$/u, "must be plain text");
+
 const idSchema = z.string().min(1).max(100).regex(ID_PATTERN, "must be an id: letters, digits, '-' and '_'");
 
 // Reservation ids are UUIDs; anything else cannot name one.
@@ -58,14 +66,23 @@ export type HoldPolicy = {
   maxHoldMs: number;
 };
 
-// Fair use for clients without an account (0 turns a cap off): pending
-// holds and units one client (a browser session, or an address without
-// one) may have at once, and units every client behind one address may.
+// Fair use (0 turns a cap off): pending holds and units one client (a
+// browser session, or an address without one) may have at once, and units
+// every client behind one address may; and pending holds one customer (a
+// shop session, or an integrator key's customer) may have.
 export type FairUse = {
   holdsPerClient: number;
   unitsPerClient: number;
   unitsPerAddress: number;
+  holdsPerCustomer: number;
 };
+
+// A customer's limit a refused hold would have gone past: its pending holds
+// at once, or its units of one product (pending and bought), and what the
+// customer has now.
+export type CustomerLimit =
+  | { measure: "holds"; limit: number; pending: number }
+  | { measure: "units"; productId: string; limit: number; pending: number; confirmed: number; requested: number };
 
 // The cap a refused hold would have gone past, and what the client has now.
 export type ClientLimit = {

@@ -5,9 +5,14 @@ import { expireStatements, touchingRows } from "./expiry.server";
 import { ID_PATTERN, type ReservationLine } from "./reservation";
 import { reservationViewSql, viewRowsById, type ViewRow } from "./reservation-view.server";
 
-// A fair-use cap the hold must fit: `owner` (a client or address key) may
+// A cap the hold must fit: `owner` (a client, address or customer key) may
 // have at most `limit` pending holds, or pending units, at once.
-export type Quota = { scope: "client" | "address"; measure: "holds" | "units"; owner: string; limit: number };
+export type Quota = {
+  scope: "client" | "address" | "customer";
+  measure: "holds" | "units";
+  owner: string;
+  limit: number;
+};
 
 export type ReserveCommand = {
   id: string;
@@ -15,8 +20,17 @@ export type ReserveCommand = {
   sessionHash: string | null;
   clientKey: string;
   addressKey: string;
+  // the customer, for the per-customer limits (null: anonymous, which a
+  // drop's product or one with a per-customer limit refuses)
+  customerKey: string | null;
+  // the integrator key whose customer it is
+  apiKeyId: string | null;
+  // the customer's name for a drop's top purchasers, stored if the hold is made
+  displayName: string | null;
   now: number;
-  expiresAt: number;
+  // the server's hold length; a drop's product shortens the hold to the
+  // drop's length and gives it the drop's extensions
+  ttlMs: number;
   // one line per (product, warehouse): merged by the caller
   lines: ReservationLine[];
   quotas: Quota[];
@@ -35,6 +49,7 @@ function checkNames(command: ReserveCommand) {
     command.lines.every((l) => ID_PATTERN.test(l.productId) && ID_PATTERN.test(l.warehouseId)) &&
     hexKey.test(command.clientKey) &&
     hexKey.test(command.addressKey) &&
+    (command.customerKey === null || hexKey.test(command.customerKey)) &&
     command.quotas.every((q) => hexKey.test(q.owner));
   if (!ok) throw new Error("reserve: an id or key that is not safe to name a counter");
 }
@@ -42,7 +57,8 @@ function checkNames(command: ReserveCommand) {
 // What one command's JSON looks like in :commands, for the SQL below. Two
 // lines of one hold by an anonymous client, with a cap of 10 holds:
 //   { "id": "0193…", "tokenHash": "9f…", "sessionHash": null,
-//     "clientKey": "c4…", "addressKey": "c4…", "now": 1000, "expiresAt": 601000,
+//     "clientKey": "c4…", "addressKey": "c4…", "customerKey": null, "apiKeyId": null, "displayName": null,
+//     "now": 1000, "ttlMs": 600000,
 //     "lines": [ { "productId": "lamp", "warehouseId": "blr-01", "quantity": 2 },
 //                { "productId": "rug", "warehouseId": "del-01", "quantity": 1 } ],
 //     "quotas": [ { "counter": "client-holds:c4…", "scope": "client", "measure": "holds",
@@ -73,7 +89,7 @@ const ofThisGroup = `r.id IN (SELECT value->>'id' FROM json_each(:commands))`;
 const wasCreated = `EXISTS (SELECT 1 FROM reservations r WHERE r.id = cl.reservation_id)`;
 
 // Pending, live holds of a quota's owner, and their units.
-const ownerHolds = (column: "client_key" | "address_key") =>
+const ownerHolds = (column: "client_key" | "address_key" | "customer_key") =>
   `(SELECT count(*) FROM reservations r
     WHERE r.${column} = q.value->>'owner' AND r.status = 'pending' AND r.expires_at > :now)`;
 const ownerUnits = (column: "client_key" | "address_key") =>
@@ -83,17 +99,57 @@ const ownerUnits = (column: "client_key" | "address_key") =>
 
 // What a command needs: each line, units of its row; each quota, its
 // amount. Rows and quotas alike become (counter, amount) pairs.
+// A customer's units of a product with a per-customer limit are a counter
+// too ("customer-product:<customer>:<product>").
 const needsOf = (command: string) =>
   `SELECT 'row:' || (l.value->>'productId') || ':' || (l.value->>'warehouseId') AS counter,
           l.value->>'quantity' AS amount
    FROM json_each(${command}.lines) AS l
    UNION ALL
-   SELECT q.value->>'counter', q.value->>'amount' FROM json_each(${command}.quotas) AS q`;
+   SELECT q.value->>'counter', q.value->>'amount' FROM json_each(${command}.quotas) AS q
+   UNION ALL
+   SELECT 'customer-product:' || ${command}.customer_key || ':' || g.product_id, sum(l.value->>'quantity')
+   FROM json_each(${command}.lines) AS l JOIN governed AS g ON g.product_id = l.value->>'productId'
+   WHERE g.per_customer IS NOT NULL AND ${command}.customer_key IS NOT NULL
+   GROUP BY g.product_id`;
 
 // A counter's value in the simulated state `s.counters` (a JSON object); one
 // that does not exist (a row nobody stocks) is -1, so nothing fits it.
 const counterValue = `coalesce(json_extract(s.counters, '$."' || n.counter || '"'), -1)`;
-const fits = `NOT EXISTS (SELECT 1 FROM (${needsOf("c")}) AS n WHERE ${counterValue} < n.amount)`;
+const fits = `c.admitted AND NOT EXISTS (SELECT 1 FROM (${needsOf("c")}) AS n WHERE ${counterValue} < n.amount)`;
+
+// The group's products and what governs them: the drop they are in (the
+// one that has not ended, else the last that did) and the units one
+// customer may have of them (the drop's limit, else the product's own).
+const governed = `
+    governed(product_id, drop_id, starts_at, ends_at, hold_ttl_ms, extensions, per_customer) AS MATERIALIZED (
+      SELECT p.id, d.id, d.starts_at, d.ends_at, d.hold_ttl_seconds * 1000, d.extensions,
+             coalesce(d.max_per_customer, p.max_per_customer)
+      FROM products p
+      LEFT JOIN drops d ON d.id = (
+        SELECT dp.drop_id FROM drop_products dp JOIN drops x ON x.id = dp.drop_id
+        WHERE dp.product_id = p.id
+        ORDER BY x.ends_at IS NOT NULL AND x.ends_at <= :now, x.starts_at DESC LIMIT 1)
+      WHERE p.id IN (SELECT l.value->>'productId' FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l))`;
+
+// Whether a command may be held at all at its own clock: every drop line's
+// window is open (from starts_at, up to but not at ends_at), and a line
+// with a per-customer limit has a customer.
+const admitted = (command: string) =>
+  `NOT EXISTS (SELECT 1 FROM json_each(${command}.value->'lines') AS l
+               JOIN governed AS g ON g.product_id = l.value->>'productId'
+               WHERE (g.drop_id IS NOT NULL AND (${command}.value->>'now' < g.starts_at
+                                                 OR ${command}.value->>'now' >= coalesce(g.ends_at, ${command}.value->>'now' + 1)))
+                  OR (g.per_customer IS NOT NULL AND ${command}.value->>'customerKey' IS NULL))`;
+
+// The drop lines of a command: the hold lasts the shortest of their drops'
+// lengths (or the server's, if shorter), with the fewest extensions, and
+// keeps those terms. A hold without drop lines keeps none (null): it has
+// the server's terms.
+const dropLines = `FROM json_each(c.lines) AS l JOIN governed AS g ON g.product_id = l.value->>'productId'
+                   WHERE g.drop_id IS NOT NULL`;
+const dropTtl = `min(c.ttl_ms, (SELECT min(g.hold_ttl_ms) ${dropLines}))`;
+const dropExtensions = `(SELECT min(g.extensions) ${dropLines})`;
 const taken = `(SELECT json_group_object(n.counter, ${counterValue} - n.amount) FROM (${needsOf("c")}) AS n)`;
 
 // The decision for the whole group, made by the database inside the write:
@@ -102,11 +158,13 @@ const taken = `(SELECT json_group_object(n.counter, ${counterValue} - n.amount) 
 // row, and what each client may still take), exactly as if each had its own
 // transaction. Only the commands that fit get a reservation row.
 const decide = `
-  WITH RECURSIVE
-    command(seq, id, token_hash, session_hash, client_key, address_key, now, expires_at, lines, quotas) AS MATERIALIZED (
+  WITH RECURSIVE ${governed},
+    command(seq, id, token_hash, session_hash, client_key, address_key, customer_key, api_key_id, now, ttl_ms,
+            lines, quotas, admitted) AS MATERIALIZED (
       SELECT key, value->>'id', value->>'tokenHash', value->>'sessionHash', value->>'clientKey',
-             value->>'addressKey', value->>'now', value->>'expiresAt', value->'lines', value->'quotas'
-      FROM json_each(:commands)),
+             value->>'addressKey', value->>'customerKey', value->>'apiKeyId', value->>'now', value->>'ttlMs',
+             value->'lines', value->'quotas', ${admitted("c")}
+      FROM json_each(:commands) AS c),
     -- one value per name: a quota named by several commands of the group
     -- counts once (the strictest, should their limits ever differ); an
     -- archived product's rows get none, so no new hold fits them
@@ -121,8 +179,22 @@ const decide = `
                  WHEN 'client-holds' THEN ${ownerHolds("client_key")}
                  WHEN 'client-units' THEN ${ownerUnits("client_key")}
                  WHEN 'address-holds' THEN ${ownerHolds("address_key")}
+                 WHEN 'customer-holds' THEN ${ownerHolds("customer_key")}
                  ELSE ${ownerUnits("address_key")} END
-        FROM json_each(:commands) AS c, json_each(c.value->'quotas') AS q)
+        FROM json_each(:commands) AS c, json_each(c.value->'quotas') AS q
+        UNION ALL
+        -- what each customer may still have of a product with a limit:
+        -- its units in pending and paid holds count
+        SELECT 'customer-product:' || o.customer_key || ':' || g.product_id,
+               g.per_customer - (SELECT coalesce(sum(ri.quantity), 0)
+                                 FROM reservations r CROSS JOIN reservation_items ri
+                                 WHERE r.customer_key = o.customer_key AND ri.reservation_id = r.id
+                                   AND ri.product_id = g.product_id
+                                   AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at > :now)))
+        FROM (SELECT DISTINCT c.value->>'customerKey' AS customer_key, l.value->>'productId' AS product_id
+              FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l
+              WHERE c.value->>'customerKey' IS NOT NULL) AS o
+        JOIN governed AS g ON g.product_id = o.product_id AND g.per_customer IS NOT NULL)
       GROUP BY name),
     sim(seq, counters, fits) AS (
       SELECT -1, (SELECT json_group_object(name, free) FROM counter), 0
@@ -130,8 +202,10 @@ const decide = `
       SELECT c.seq, CASE WHEN ${fits} THEN json_patch(s.counters, ${taken}) ELSE s.counters END, ${fits}
       FROM sim AS s JOIN command AS c ON c.seq = s.seq + 1)
   INSERT INTO reservations
-    (id, status, holder_hash, session_hash, client_key, address_key, created_at, updated_at, expires_at, extension_count)
-  SELECT c.id, 'pending', c.token_hash, c.session_hash, c.client_key, c.address_key, c.now, c.now, c.expires_at, 0
+    (id, status, holder_hash, session_hash, client_key, address_key, customer_key, api_key_id,
+     created_at, updated_at, expires_at, extension_count, ttl_ms, max_extensions)
+  SELECT c.id, 'pending', c.token_hash, c.session_hash, c.client_key, c.address_key, c.customer_key, c.api_key_id,
+         c.now, c.now, c.now + coalesce(${dropTtl}, c.ttl_ms), 0, ${dropTtl}, ${dropExtensions}
   FROM sim AS s JOIN command AS c ON c.seq = s.seq
   WHERE s.fits`;
 
@@ -163,6 +237,12 @@ const reserveSql = {
     stockChangedEvents(`SELECT product_id, warehouse_id FROM (${commandLines}) AS cl WHERE ${wasCreated}`, "1", {}),
   ),
   createdEvents: sqlOf(reservationEvents("reservation_created", ofThisGroup, {})),
+  // a display name given with a hold is the customer's from then on
+  displayNames: `INSERT INTO customers (key, display_name, updated_at)
+          SELECT c.value->>'customerKey', c.value->>'displayName', c.value->>'now' FROM json_each(:commands) AS c
+          WHERE c.value->>'customerKey' IS NOT NULL AND c.value->>'displayName' IS NOT NULL
+            AND EXISTS (SELECT 1 FROM reservations r WHERE r.id = c.value->>'id')
+          ON CONFLICT (key) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at`,
   created: reservationViewSql(ofThisGroup),
 };
 const reserveSqlEntries = Object.entries(reserveSql);
@@ -176,8 +256,11 @@ function toJson(command: ReserveCommand) {
     sessionHash: command.sessionHash,
     clientKey: command.clientKey,
     addressKey: command.addressKey,
+    customerKey: command.customerKey,
+    apiKeyId: command.apiKeyId,
+    displayName: command.displayName,
     now: command.now,
-    expiresAt: command.expiresAt,
+    ttlMs: command.ttlMs,
     lines: command.lines,
     quotas: command.quotas.map((q) => ({
       counter: quotaCounter(q),

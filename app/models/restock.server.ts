@@ -1,6 +1,7 @@
 import type { Database } from "~/infra/db/db.server";
 import { stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
+import { offerStatements } from "./waitlist-offers.server";
 
 // An operator's change to a row's stock: units received, a count corrected,
 // units damaged or returned. It is a guarded write like a hold: the new
@@ -91,6 +92,8 @@ export async function restock({
     },
     // changes() is the decision's own count: the statement just before
     stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
+    // units received go to the first in a drop's waiting line
+    ...offerStatements(args, "restock"),
     after: { sql: `SELECT total, reserved, sold FROM inventory WHERE ${row}`, args },
   });
   const counts = (rows: typeof results.after.rows): StockCounts | null =>

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { reserveRequestLines } from "~/api/api-contract.server";
+import { apiCaller } from "~/api/api-caller.server";
+import { reserveRequestBody } from "~/api/api-contract.server";
 import { admitWrite, reserveResponse } from "~/api/api-outcomes.server";
-import { apiError, apiHolder, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
+import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
 import { idempotent, withoutHoldToken } from "~/api/idempotent-response.server";
-import { presentedApiKey } from "~/http/api-key.server";
+import { integratorCustomer, shopCustomer } from "~/models/customers.server";
 import { clientKeys, reserve } from "~/models/reservation.server";
 
 // POST /api/reservations: hold one line, or several all-or-nothing.
@@ -13,24 +14,34 @@ export function action({ request, context }: ActionFunctionArgs) {
     if (request.method !== "POST") return methodNotAllowed("POST");
     // An integrator's key, if it sends one; one that is unknown or revoked
     // is refused before anything is counted or stored.
-    const apiKey = await presentedApiKey(request, context);
-    if (apiKey.kind === "refused") {
-      return apiError(401, "unauthorized", "This API key is unknown or revoked", {
+    const from = await apiCaller(request, context);
+    if (!from.ok) return from.response;
+    const apiKeyId = from.caller.apiKeyId ?? undefined;
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.response;
+    const hold = parseWith(reserveRequestBody(body.json), body.json);
+    if (!hold.ok) return hold.response;
+    // anyone could claim to be anyone: only a key vouches for its customers
+    if (hold.data.customer && apiKeyId === undefined) {
+      return apiError(401, "unauthorized", "Only a request with an integrator key may name a customer", {
         headers: { "WWW-Authenticate": "Bearer" },
       });
     }
-    const apiKeyId = apiKey.kind === "live" ? apiKey.id : undefined;
-    const body = await readJsonBody(request);
-    if (!body.ok) return body.response;
-    const items = parseWith(reserveRequestLines(body.json), body.json);
-    if (!items.ok) return items.response;
 
     // A new hold has no token yet, so the only credentials a caller can
     // prove here are its key and its browser session; anyone else is their
-    // address. (Fair use still counts by session or address: a key's own
-    // customers, with limits of their own, are not modelled yet.)
-    const { sessionHash } = await apiHolder(request, app.env.SESSION_SECRET);
+    // address. The customer is the key's customer, else the browser.
+    const { sessionHash } = from.caller.holder;
     const requester = clientKeys({ sessionHash, address: client.address });
+    const named = hold.data.customer;
+    const customer =
+      apiKeyId !== undefined
+        ? named
+          ? integratorCustomer({ apiKeyId, id: named.id, displayName: named.displayName ?? null })
+          : null
+        : sessionHash
+          ? shopCustomer(sessionHash, null)
+          : null;
     return idempotent({
       request,
       database: app.database,
@@ -45,9 +56,10 @@ export function action({ request, context }: ActionFunctionArgs) {
       respond: async () => {
         const outcome = await reserve({
           database: app.database,
-          items: items.data,
+          items: hold.data.lines,
           holder: { sessionHash },
           requester,
+          customer,
           fairUse: app.fairUse,
           policy: app.policy,
           now: app.clock(),

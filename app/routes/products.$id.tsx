@@ -5,11 +5,18 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { formatDuration, formatPrice } from "~/components/format";
 import { ProductCard } from "~/components/product-card";
 import { ReserveForm, type ReserveFailure } from "~/components/reserve-form";
-import { shopLimitMessage, shortageMessage, totalAvailable, withLiveStock } from "~/components/stock";
+import {
+  customerLimitMessage,
+  shopLimitMessage,
+  shortageMessage,
+  totalAvailable,
+  withLiveStock,
+} from "~/components/stock";
 import { takeWrite } from "~/http/rate-limit.server";
 import { ensureSessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
 import { useLiveStock } from "~/live/live-updates";
+import { shopCustomer } from "~/models/customers.server";
 import { getProduct, similarProducts } from "~/models/inventory.server";
 import { ID_PATTERN, MAX_QUANTITY_PER_LINE } from "~/models/reservation";
 import { clientKeys, reserve } from "~/models/reservation.server";
@@ -79,6 +86,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       items: [{ productId, ...parsed.data }],
       holder: { sessionHash },
       requester: clientKeys({ sessionHash, address: context.client.address }),
+      customer: shopCustomer(sessionHash, null),
       fairUse,
       policy,
       now: clock(),
@@ -103,6 +111,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   if (outcome.code === "client_limit_reached") {
     return data<ReserveFailure>({ formError: shopLimitMessage(outcome.limit), attempt }, { status: 409, headers });
+  }
+  if (outcome.code === "customer_limit_reached") {
+    return data<ReserveFailure>({ formError: customerLimitMessage(outcome.limit), attempt }, { status: 409, headers });
+  }
+  if (outcome.code !== "insufficient_stock") {
+    // a drop's product: its own page says when it opens, or that it ended
+    return data<ReserveFailure>(
+      { formError: "This product is sold in a drop. See the drop's page.", attempt },
+      { status: 409, headers },
+    );
   }
   // A lost race is an answer, not an error: say what is left and where.
   const [line] = outcome.short;

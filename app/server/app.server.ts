@@ -70,6 +70,7 @@ export async function startApp({
       holdsPerClient: env.MAX_PENDING_HOLDS_PER_CLIENT,
       unitsPerClient: env.MAX_PENDING_UNITS_PER_CLIENT,
       unitsPerAddress: env.MAX_PENDING_UNITS_PER_ADDRESS,
+      holdsPerCustomer: env.MAX_ACTIVE_HOLDS_PER_CUSTOMER,
     },
     writeLimiter: createRateLimiter(env.RATE_LIMIT_PER_MINUTE),
     wrongTokenLimiter: createRateLimiter(WRONG_TOKENS_PER_MINUTE),

@@ -76,5 +76,5 @@ export async function rawCounts(database: Database): Promise<Counts[]> {
 // anonymous client with every cap off.
 export const uncapped = {
   requester: clientKeys({ sessionHash: null, address: "127.0.0.1" }),
-  fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0 },
+  fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, holdsPerCustomer: 0 },
 };

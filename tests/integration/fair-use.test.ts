@@ -16,6 +16,7 @@ const caps = (fairUse: Partial<FairUse>): FairUse => ({
   holdsPerClient: 0,
   unitsPerClient: 0,
   unitsPerAddress: 0,
+  holdsPerCustomer: 0,
   ...fairUse,
 });
 
