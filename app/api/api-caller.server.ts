@@ -29,3 +29,22 @@ export async function apiCaller(
 
 const unknownKey = () =>
   apiError(401, "unauthorized", "This API key is unknown or revoked", { headers: { "WWW-Authenticate": "Bearer" } });
+
+// An integrator's own call (the waiting line, the event feed): its key is
+// required, and it is the key's customers the call is about.
+export async function integratorKey(
+  request: Request,
+  context: AppLoadContext,
+): Promise<{ ok: true; apiKeyId: string } | { ok: false; response: Response }> {
+  const from = await apiCaller(request, context);
+  if (!from.ok) return from;
+  if (from.caller.apiKeyId === null) {
+    return {
+      ok: false,
+      response: apiError(401, "unauthorized", "Send your integrator key: Authorization: Bearer hfk_…", {
+        headers: { "WWW-Authenticate": "Bearer" },
+      }),
+    };
+  }
+  return { ok: true, apiKeyId: from.caller.apiKeyId };
+}

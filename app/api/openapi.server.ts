@@ -32,6 +32,16 @@ import {
   reserveRequest,
   warehouse,
 } from "./api-contract.server";
+import {
+  createDropRequest,
+  dropListResponse,
+  dropResponse,
+  dropViewResponse,
+  editDropRequest,
+  joinWaitlistRequest,
+  waitlistEntryResponse,
+  waitlistQuery,
+} from "./drops-contract.server";
 
 const json = (schema: z.ZodTypeAny, description: string): ResponseConfig => ({
   description,
@@ -88,10 +98,15 @@ function build() {
     responses: {
       201: json(createdReservation, "Held"),
       400: error("Invalid body (the message names the field)"),
-      401: error("unauthorized: an hfk_ key that is unknown or revoked"),
+      401: error(
+        "unauthorized: an hfk_ key that is unknown or revoked, or a customer named without a key; " +
+          "customer_required: a drop's product, or one with a per-customer limit, needs a key and a customer",
+      ),
       404: error("Unknown product or warehouse"),
       409: error(
-        "insufficient_stock, product_archived (the shop no longer sells it), or idempotency_conflict (same key, other body)",
+        "insufficient_stock, product_archived (the shop no longer sells it), drop_not_started (details.startsAt), " +
+          "drop_ended, customer_limit_reached (details: the limit, and what the customer holds and bought), " +
+          "client_limit_reached, or idempotency_conflict (same key, other body)",
       ),
       413: error("Body over 64 KB"),
       425: error("idempotency_in_progress: the first request with this key is still running"),
@@ -390,6 +405,82 @@ function build() {
       401: error("unauthorized"),
       429: error("too many wrong tokens"),
     },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/api/drops",
+    summary: "Live and upcoming drops, then the ones that ended: products, live stock, top purchasers",
+    responses: { 200: json(dropListResponse, "The drops") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/drops/{id}",
+    summary: "One drop: products, live stock, how many wait, top purchasers",
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: json(dropViewResponse, "The drop"), 404: error("No such drop") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/drops/{id}/waitlist",
+    summary: "A customer joins the waiting line for a live drop's product; units that come back are offered in order",
+    security: [{ apiKey: [] }],
+    request: {
+      params: z.object({ id: z.string() }),
+      body: { content: { "application/json": { schema: joinWaitlistRequest } } },
+    },
+    responses: {
+      200: json(waitlistEntryResponse, "The customer's entry (joining twice changes nothing)"),
+      400: error("validation_error"),
+      401: error("unauthorized: no integrator key, or one unknown or revoked"),
+      404: error("No such drop, or the product is not in it"),
+      409: error("drop_not_live"),
+      429: error("rate_limited (per key)"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/drops/{id}/waitlist/{customerId}",
+    summary: "Where the key's customer stands in a drop's line, and the hold offered once there is one",
+    security: [{ apiKey: [] }],
+    request: {
+      params: z.object({ id: z.string(), customerId: z.string() }),
+      query: waitlistQuery,
+    },
+    responses: {
+      200: json(waitlistEntryResponse, "The entry"),
+      401: error("unauthorized"),
+      404: error("Not in this drop's line"),
+    },
+  });
+  const dropRefusals = {
+    400: error("validation_error (endsAt must be after startsAt)"),
+    401: error("unauthorized"),
+    404: error("not_found: no such drop, or a product that does not exist"),
+    409: error("product_in_drop: a product is already in a drop that has not ended; or idempotency_conflict"),
+    ...retryRefusals,
+  };
+  registry.registerPath({
+    method: "post",
+    path: "/api/admin/drops",
+    tags: ["admin"],
+    summary: "Make a drop (defaults: 60 s holds, 1 per customer, no extensions)",
+    security: [{ adminToken: [] }],
+    request: { ...retrySafe, body: { content: { "application/json": { schema: createDropRequest } } } },
+    responses: { 201: json(dropResponse, "The drop"), ...dropRefusals },
+  });
+  registry.registerPath({
+    method: "patch",
+    path: "/api/admin/drops/{id}",
+    tags: ["admin"],
+    summary: "Change a drop: its window (decided against holds as they commit), products or terms",
+    security: [{ adminToken: [] }],
+    request: {
+      ...retrySafe,
+      params: z.object({ id: z.string() }),
+      body: { content: { "application/json": { schema: editDropRequest } } },
+    },
+    responses: { 200: json(dropResponse, "The drop as it is now"), ...dropRefusals },
   });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
