@@ -133,7 +133,7 @@ export function toApiDropView(d: DropView): z.infer<typeof dropView> {
       available: p.available,
       waiting: p.waiting,
     })),
-    topPurchasers: d.topPurchasers,
+    topPurchasers: d.topPurchasers.map(({ displayName, units }) => ({ displayName, units })),
   };
 }
 

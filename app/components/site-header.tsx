@@ -20,6 +20,9 @@ export function SiteHeader() {
           <NavLink to="/products" className={nav}>
             Shop
           </NavLink>
+          <NavLink to="/drops" className={nav}>
+            Drops
+          </NavLink>
           <NavLink to="/docs" className={nav}>
             How it works
           </NavLink>

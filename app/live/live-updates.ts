@@ -1,7 +1,7 @@
 import { useRevalidator } from "@remix-run/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useEventSource } from "remix-utils/sse/react";
-import type { LiveConsoleMessage, LiveReservationMessage, LiveStockMessage } from "~/live/live";
+import type { LiveConsoleMessage, LiveDropMessage, LiveReservationMessage, LiveStockMessage } from "~/live/live";
 
 // remix-utils' `useEventSource`, wrapped where it falls short for a shop:
 // - it returns only the latest message, so every message we send is the
@@ -88,21 +88,35 @@ export function useLiveReservation(id: string, after: number): LiveReservationMe
   return message;
 }
 
-// The console's pages: their data reloads whenever anything happened, at
-// most once a second however busy the shop is.
-const CONSOLE_RELOAD_MS = 1_000;
+// Reloads the page's data after each message, at most once a second
+// however busy the shop is (and not at all while `enabled` is false).
+const RELOAD_AT_MOST_EVERY_MS = 1_000;
 
-export function useLiveConsole(after: number) {
-  const message = useLiveMessage<LiveConsoleMessage>("/admin/live", "change", after);
+function useThrottledReload(message: { id: number } | null, enabled = true) {
   const { revalidate } = useRevalidator();
   const lastReload = useRef(0);
   useEffect(() => {
-    if (!message) return;
-    const wait = Math.max(0, lastReload.current + CONSOLE_RELOAD_MS - Date.now());
+    if (!message || !enabled) return;
+    const wait = Math.max(0, lastReload.current + RELOAD_AT_MOST_EVERY_MS - Date.now());
     const timer = setTimeout(() => {
       lastReload.current = Date.now();
       revalidate();
     }, wait);
     return () => clearTimeout(timer);
-  }, [message, revalidate]);
+  }, [message, enabled, revalidate]);
+}
+
+// The console's pages: their data reloads whenever anything happened.
+export function useLiveConsole(after: number) {
+  useThrottledReload(useLiveMessage<LiveConsoleMessage>("/admin/live", "change", after));
+}
+
+// A drop's page: the message itself carries what everyone sees (phase,
+// stock, lines, top purchasers). A shopper who is in a line, or holds
+// something in the drop, also reloads their own part (their place, an
+// offered hold) as it changes; everyone else never adds a request.
+export function useLiveDrop(dropId: string, after: number, ownPart: boolean): LiveDropMessage | null {
+  const message = useLiveMessage<LiveDropMessage>(`/drops/${dropId}/events`, "drop", after);
+  useThrottledReload(message, ownPart);
+  return message;
 }

@@ -3,7 +3,8 @@ import type { Database } from "~/infra/db/db.server";
 import { lastEventId, readEventsAfter, type HoldfastEvent } from "~/models/events.server";
 import { readStock } from "~/models/inventory.server";
 import type { ReservationStatus } from "~/models/reservation";
-import type { LiveConsoleMessage, LiveReservationMessage, LiveStockMessage } from "./live";
+import { createDropWatchers } from "./drop-watchers.server";
+import type { LiveConsoleMessage, LiveDropMessage, LiveReservationMessage, LiveStockMessage } from "./live";
 import { createRecentEvents } from "./recent-events.server";
 import { createSubscribers, type LiveStream, type StockSubscriber } from "./subscribers.server";
 
@@ -35,6 +36,9 @@ export type LiveHub = {
   // the console: one message per tick in which anything happened, and one
   // at once if the browser missed something
   watchEverything: (input: { after: number | null; stream: LiveStream<LiveConsoleMessage> }) => () => void;
+  // a drop's page: its phase, stock, waiting lines and top purchasers,
+  // whenever an event touches it or the clock opens or ends it
+  watchDrop: (input: { dropId: string; after: number | null; stream: LiveStream<LiveDropMessage> }) => () => void;
   subscriberCount: () => number;
   // false once the hub is stopping: new streams are turned away
   accepting: () => boolean;
@@ -83,6 +87,7 @@ export async function startLiveHub({
       log(`live: dropping a message for a broken stream: ${String(error)}`);
     }
   }
+  const drops = createDropWatchers({ database, clock, deliver });
 
   // One readStock for every stream that changed or owes a snapshot, then
   // each gets the whole current state of what it watches.
@@ -143,6 +148,7 @@ export async function startLiveHub({
     fanOutReservations(events);
     if (last) for (const stream of subscribers.consoles) deliver(stream, { id: cursor });
     await fanOutStock(changed, cursor);
+    await drops.fanOut(events, cursor);
     if (events.length === batchSize) await tick();
   }
 
@@ -168,7 +174,7 @@ export async function startLiveHub({
 
   function closeStreams() {
     // spread the reconnects so the browsers don't all come back at once
-    for (const stream of subscribers.takeAll()) {
+    for (const stream of [...subscribers.takeAll(), ...drops.takeAll()]) {
       stream.close(reconnectHintMs + Math.floor(Math.random() * reconnectHintMs));
     }
   }
@@ -199,7 +205,11 @@ export async function startLiveHub({
       if (after === null || after < cursor) deliver(stream, { id: cursor });
       return unsubscribe;
     },
-    subscriberCount: subscribers.count,
+    watchDrop({ dropId, after, stream }) {
+      // a browser that missed anything gets the whole current state
+      return drops.add(dropId, stream, { snapshot: after === null || after < cursor });
+    },
+    subscriberCount: () => subscribers.count() + drops.count(),
     observe(listener) {
       observers.add(listener);
       return () => observers.delete(listener);

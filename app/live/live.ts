@@ -1,3 +1,4 @@
+import type { DropPhase, TopPurchaser } from "~/models/drop";
 import type { ReservationStatus } from "~/models/reservation";
 
 // What the live streams carry, shared by the server and the pages. Every
@@ -21,3 +22,13 @@ export type LiveReservationMessage = {
 export type LiveConsoleMessage = { id: number };
 
 export const MAX_WATCHED_PRODUCTS = 200;
+
+// A drop as everyone sees it: its phase (which the server's clock moves, so
+// a page's button turns on at the start without a reload), each product's
+// available units and waiting line, and the top purchasers.
+export type LiveDropMessage = {
+  id: number;
+  phase: DropPhase;
+  products: { id: string; available: number; waiting: number }[];
+  topPurchasers: TopPurchaser[];
+};

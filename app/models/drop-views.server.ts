@@ -1,23 +1,14 @@
 import type { Database } from "~/infra/db/db.server";
-import type { Drop, TopPurchaser } from "./drop";
+import type { Drop, DropProduct, DropShopper, TopPurchaser } from "./drop";
 import { dropFromRow, selectDrops } from "./drops.server";
 import { governingDropId } from "./hold-rules.server";
-import { readStock, type StockLevel } from "./inventory.server";
+import { readStock } from "./inventory.server";
+import { entryColumns, toEntry } from "./waitlist.server";
 
 // Drops as shoppers and integrators see them: their products with live
 // stock, how many wait for each, and the top purchasers.
 
-export type DropProduct = {
-  id: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-  imageUrl: string;
-  stock: StockLevel[];
-  available: number;
-  // customers in the waiting line for it now
-  waiting: number;
-};
+export const customerRef = (customerKey: string) => customerKey.slice(0, 12);
 
 export type DropView = Drop & { products: DropProduct[]; topPurchasers: TopPurchaser[] };
 
@@ -26,7 +17,8 @@ export type DropView = Drop & { products: DropProduct[]; topPurchasers: TopPurch
 // whoever reached their count first. Only customers who gave a name.
 async function topPurchasers(database: Database, drop: Drop): Promise<TopPurchaser[]> {
   const result = await database.reader.execute({
-    sql: `SELECT c.display_name, sum(ri.quantity) AS units, max(r.updated_at) AS reached
+    sql: `SELECT c.display_name, sum(ri.quantity) AS units, max(r.updated_at) AS reached,
+                 substr(r.customer_key, 1, 12) AS ref
           FROM reservation_items ri
           JOIN reservations r ON r.id = ri.reservation_id
           JOIN customers c ON c.key = r.customer_key
@@ -37,7 +29,7 @@ async function topPurchasers(database: Database, drop: Drop): Promise<TopPurchas
           LIMIT 3`,
     args: { productIds: JSON.stringify(drop.productIds), startsAt: drop.startsAt, endsAt: drop.endsAt },
   });
-  return result.rows.map((r) => ({ displayName: String(r.display_name), units: Number(r.units) }));
+  return result.rows.map((r) => ({ displayName: String(r.display_name), units: Number(r.units), ref: String(r.ref) }));
 }
 
 async function withProducts(database: Database, drops: Drop[], now: number): Promise<DropView[]> {
@@ -123,4 +115,46 @@ export async function dropOfProduct({
   });
   const row = result.rows[0];
   return row ? dropFromRow(row, now) : null;
+}
+
+export async function dropShopper({
+  database,
+  drop,
+  customerKey,
+  now,
+}: {
+  database: Database;
+  drop: Drop;
+  customerKey: string;
+  now: number;
+}): Promise<DropShopper> {
+  const args = { customerKey, dropId: drop.id, productIds: JSON.stringify(drop.productIds), now };
+  const [name, lines, holds] = await Promise.all([
+    database.reader.execute({ sql: `SELECT display_name FROM customers WHERE key = :customerKey`, args }),
+    database.reader.execute({
+      sql: `SELECT ${entryColumns}
+            FROM waitlist w WHERE w.drop_id = :dropId AND w.customer_key = :customerKey`,
+      args,
+    }),
+    database.reader.execute({
+      sql: `SELECT DISTINCT r.id, ri.product_id, r.status, r.expires_at
+            FROM reservations r JOIN reservation_items ri ON ri.reservation_id = r.id
+            WHERE r.customer_key = :customerKey AND ri.product_id IN (SELECT value FROM json_each(:productIds))
+              AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at > :now))
+            ORDER BY r.created_at`,
+      args,
+    }),
+  ]);
+  const displayName = name.rows[0]?.display_name;
+  return {
+    ref: customerRef(customerKey),
+    displayName: typeof displayName === "string" ? displayName : null,
+    lines: lines.rows.map(toEntry),
+    holds: holds.rows.map((r) => ({
+      reservationId: String(r.id),
+      productId: String(r.product_id),
+      status: r.status === "confirmed" ? "confirmed" : "pending",
+      expiresAt: Number(r.expires_at),
+    })),
+  };
 }

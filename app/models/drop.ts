@@ -1,3 +1,5 @@
+import type { StockLevel } from "./inventory";
+
 // A limited drop, as the shop, the console and the API show it (safe for
 // the browser: no server code).
 
@@ -30,7 +32,9 @@ export function dropPhase({ startsAt, endsAt }: Pick<DropTerms, "startsAt" | "en
   return "live";
 }
 
-export type TopPurchaser = { displayName: string; units: number };
+// `ref` tells a shopper which line is theirs without naming the customer:
+// the start of their customer key (itself a hash), never shown.
+export type TopPurchaser = { displayName: string; units: number; ref: string };
 
 export const waitlistStatuses = ["waiting", "offered", "lapsed"] as const;
 export type WaitlistStatus = (typeof waitlistStatuses)[number];
@@ -42,4 +46,25 @@ export type WaitlistEntry = {
   status: WaitlistStatus;
   position: number | null;
   reservationId: string | null;
+};
+
+export type DropProduct = {
+  id: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  imageUrl: string;
+  stock: StockLevel[];
+  available: number;
+  // customers in the waiting line for it now
+  waiting: number;
+};
+
+// What one shopper has in a drop: the name they gave, their place in each
+// product's line, and their holds on its products that are pending or paid.
+export type DropShopper = {
+  ref: string;
+  displayName: string | null;
+  lines: WaitlistEntry[];
+  holds: { reservationId: string; productId: string; status: "pending" | "confirmed"; expiresAt: number }[];
 };

@@ -10,21 +10,22 @@ import { offerStatements } from "./waitlist-offers.server";
 export type JoinOutcome =
   { ok: true; entry: WaitlistEntry } | { ok: false; code: "not_found" } | { ok: false; code: "drop_not_live" };
 
-// The customer's entry as it is now: its position counts who is ahead of
-// it in the same line.
+// An entry `w` as the customer sees it: its position counts who is ahead
+// of it in the same line (null once out of it).
+export const entryColumns = `w.product_id, w.status, w.reservation_id,
+  CASE WHEN w.place IS NULL THEN NULL ELSE
+    1 + (SELECT count(*) FROM waitlist a
+         WHERE a.drop_id = w.drop_id AND a.product_id = w.product_id AND a.place IS NOT NULL
+           AND (a.place < w.place OR (a.place = w.place AND a.id < w.id))) END AS position`;
+
 const entrySql = `
-  SELECT w.product_id, w.status, w.reservation_id,
-         CASE WHEN w.place IS NULL THEN NULL ELSE
-           1 + (SELECT count(*) FROM waitlist a
-                WHERE a.drop_id = w.drop_id AND a.product_id = w.product_id AND a.place IS NOT NULL
-                  AND (a.place < w.place OR (a.place = w.place AND a.id < w.id))) END AS position
+  SELECT ${entryColumns}
   FROM waitlist w
   WHERE w.drop_id = :dropId AND w.customer_key = :customerKey AND (:productId IS NULL OR w.product_id = :productId)
   ORDER BY w.updated_at DESC, w.id DESC
   LIMIT 1`;
 
-function toEntry(row: Record<string, unknown> | undefined): WaitlistEntry | null {
-  if (!row) return null;
+export function toEntry(row: Record<string, unknown>): WaitlistEntry {
   return {
     productId: String(row.product_id),
     status: row.status as WaitlistStatus,
@@ -98,8 +99,8 @@ export async function joinWaitlist({
     entry: { sql: entrySql, args },
   });
   if (Number(results.known.rows[0]?.known) !== 1) return { ok: false, code: "not_found" };
-  const entry = toEntry(results.entry.rows[0]);
-  return entry ? { ok: true, entry } : { ok: false, code: "drop_not_live" };
+  const row = results.entry.rows[0];
+  return row ? { ok: true, entry: toEntry(row) } : { ok: false, code: "drop_not_live" };
 }
 
 // Where a customer stands in a drop's line (for one product, or the line
@@ -116,5 +117,6 @@ export async function waitlistEntry({
   productId: string | null;
 }): Promise<WaitlistEntry | null> {
   const result = await database.reader.execute({ sql: entrySql, args: { dropId, customerKey, productId } });
-  return toEntry(result.rows[0]);
+  const row = result.rows[0];
+  return row ? toEntry(row) : null;
 }

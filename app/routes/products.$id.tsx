@@ -17,6 +17,7 @@ import { ensureSessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
 import { useLiveStock } from "~/live/live-updates";
 import { shopCustomer } from "~/models/customers.server";
+import { dropOfProduct } from "~/models/drop-views.server";
 import { getProduct, similarProducts } from "~/models/inventory.server";
 import { ID_PATTERN, MAX_QUANTITY_PER_LINE } from "~/models/reservation";
 import { clientKeys, reserve } from "~/models/reservation.server";
@@ -37,8 +38,11 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   if (found.archived) throw new Response(NO_LONGER_SOLD, { status: 404 });
   const { product } = found;
   const similar = await similarProducts({ database, product, limit: 4, now: clock() });
+  // a drop's product is sold on the drop's page, where its rules are
+  const drop = await dropOfProduct({ database, productId: product.id, now: clock() });
   return {
     product,
+    drop: drop ? { id: drop.id, name: drop.name, phase: drop.phase } : null,
     similar,
     liveFrom,
     holdFor: formatDuration(policy.ttlMs),
@@ -131,7 +135,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function ProductPage() {
-  const { product, similar, liveFrom, holdFor, maxPerLine } = useLoaderData<typeof loader>();
+  const { product, drop, similar, liveFrom, holdFor, maxPerLine } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const live = useLiveStock([product.id, ...similar.map((p) => p.id)], liveFrom);
   // the loader runs again after every attempt, so its stock is fresh
@@ -164,15 +168,26 @@ export default function ProductPage() {
           <p className="mt-3 text-2xl font-semibold">{formatPrice(product.priceCents, product.currency)}</p>
           <p className="mt-4 text-pretty text-muted">{product.description}</p>
 
-          <ReserveForm
-            // a new answer from the server starts the form from its suggestion
-            key={failure?.attempt ?? "first"}
-            stock={stock}
-            available={available}
-            holdFor={holdFor}
-            maxPerLine={maxPerLine}
-            failure={failure}
-          />
+          {drop ? (
+            <div data-testid="in-drop" className="mt-8 card p-5 sm:p-6">
+              <p className="font-semibold">
+                {drop.phase === "ended" ? "This was sold in a drop that has ended." : "This is sold in a limited drop."}
+              </p>
+              <Link to={`/drops/${drop.id}`} className="btn btn-primary mt-4">
+                {drop.name}: go to the drop
+              </Link>
+            </div>
+          ) : (
+            <ReserveForm
+              // a new answer from the server starts the form from its suggestion
+              key={failure?.attempt ?? "first"}
+              stock={stock}
+              available={available}
+              holdFor={holdFor}
+              maxPerLine={maxPerLine}
+              failure={failure}
+            />
+          )}
         </div>
       </article>
 

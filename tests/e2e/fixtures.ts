@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type Client } from "@libsql/client";
-import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
 import { startServer, type RunningServer, noClientLimits, testSecrets } from "../helpers/server";
 
 export { expect };
@@ -129,4 +129,28 @@ export async function signIn(page: Page, path = "/admin") {
   await page.getByLabel("Operator token").fill(testSecrets.ADMIN_TOKEN);
   await page.getByLabel("Your name").fill("Asha");
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+// An operator's drop over `productIds`, through the admin API, opening
+// `startsInMs` from now (negative: already open); returns its id.
+export async function makeDrop(
+  request: APIRequestContext,
+  {
+    name,
+    productIds,
+    startsInMs,
+    endsInMs,
+  }: { name: string; productIds: string[]; startsInMs: number; endsInMs?: number },
+): Promise<string> {
+  const made = await request.post("/api/admin/drops", {
+    headers: { Authorization: `Bearer ${testSecrets.ADMIN_TOKEN}`, "X-Operator": "Asha" },
+    data: {
+      name,
+      productIds,
+      startsAt: new Date(Date.now() + startsInMs).toISOString(),
+      ...(endsInMs === undefined ? {} : { endsAt: new Date(Date.now() + endsInMs).toISOString() }),
+    },
+  });
+  expect(made.status()).toBe(201);
+  return ((await made.json()) as { drop: { id: string } }).drop.id;
 }

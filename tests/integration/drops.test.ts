@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
 import { integratorCustomer, type Customer } from "~/models/customers.server";
 import { dropPhase } from "~/models/drop";
-import { getDrop } from "~/models/drop-views.server";
+import { customerRef, getDrop } from "~/models/drop-views.server";
 import { createDrop, editDrop, type NewDrop } from "~/models/drops.server";
 import { expireDue } from "~/models/expiry.server";
 import { confirm, release } from "~/models/hold-changes.server";
@@ -268,9 +268,9 @@ describe("the drop as shoppers see it", () => {
     const view = await getDrop({ database, id: drop.id, now: START + 50 });
 
     expect(view?.topPurchasers).toEqual([
-      { displayName: "Shopper b", units: 2 },
-      { displayName: "Shopper d", units: 1 },
-      { displayName: "Shopper a", units: 1 },
+      { displayName: "Shopper b", units: 2, ref: customerRef(customer("b").key) },
+      { displayName: "Shopper d", units: 1, ref: customerRef(customer("d").key) },
+      { displayName: "Shopper a", units: 1, ref: customerRef(customer("a").key) },
     ]);
     expect(view?.products[0]).toMatchObject({ id: "sneaker", available: 30 - 5 - 3 });
   });
