@@ -42,6 +42,7 @@ import {
   waitlistEntryResponse,
   waitlistQuery,
 } from "./drops-contract.server";
+import { keyEventsPage, keyEventsQuery, resumeHeaders } from "./key-events-contract.server";
 
 const json = (schema: z.ZodTypeAny, description: string): ResponseConfig => ({
   description,
@@ -451,6 +452,33 @@ function build() {
       200: json(waitlistEntryResponse, "The entry"),
       401: error("unauthorized"),
       404: error("Not in this drop's line"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/events",
+    summary: "The key's event feed: what happened to its customers' holds, oldest first, from a cursor",
+    description:
+      "The holds made with this key: created, confirmed, released, expired, extended and offered, in id order, " +
+      "strictly after `after`. JSON a page at a time: pass `next` as `after` to go on. With Accept: " +
+      "text/event-stream, a stream instead: everything after Last-Event-ID (else `after`, else now) is replayed, " +
+      "then new events follow live, each an `event: reservation` frame whose SSE id is the event's id; it ends " +
+      "when the key is revoked.",
+    security: [{ apiKey: [] }],
+    request: { query: keyEventsQuery, headers: resumeHeaders },
+    responses: {
+      200: {
+        description: "A page of events, or the stream",
+        content: {
+          "application/json": { schema: keyEventsPage },
+          "text/event-stream": {
+            schema: z.string().openapi({ description: "Frames of event: reservation, data: a KeyEvent, id: its id" }),
+          },
+        },
+      },
+      400: error("validation_error: after, limit or Last-Event-ID malformed, or an unknown parameter"),
+      401: error("unauthorized: no integrator key, or one unknown or revoked"),
+      429: { description: "The stream: too many open from this client or on this server (see Retry-After)" },
     },
   });
   const dropRefusals = {

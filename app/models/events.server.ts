@@ -39,6 +39,8 @@ export type HoldfastEvent = {
   warehouseId: string | null;
   payload: Record<string, unknown>;
   createdAt: number;
+  // the integrator key whose customer's hold this event is about, if any
+  apiKeyId: string | null;
 };
 
 export type SqlArgs = Record<string, InValue>;
@@ -104,6 +106,8 @@ type EventRecord = {
   warehouse_id: string | null;
   payload: string;
   created_at: number;
+  // optional: a read that leaves the column out (the audit trail's) gets null
+  api_key_id?: string | null;
 };
 
 export async function readEventsAfter({
@@ -116,7 +120,7 @@ export async function readEventsAfter({
   limit?: number;
 }): Promise<HoldfastEvent[]> {
   const result = await database.reader.execute({
-    sql: `SELECT id, type, reservation_id, product_id, warehouse_id, payload, created_at
+    sql: `SELECT id, type, reservation_id, product_id, warehouse_id, payload, created_at, api_key_id
           FROM events WHERE id > :afterId ORDER BY id LIMIT :limit`,
     args: { afterId, limit },
   });
@@ -134,6 +138,7 @@ export function eventFromRow(row: Row): HoldfastEvent {
     warehouseId: r.warehouse_id,
     payload: JSON.parse(r.payload) as Record<string, unknown>,
     createdAt: Number(r.created_at),
+    apiKeyId: r.api_key_id ?? null,
   };
 }
 

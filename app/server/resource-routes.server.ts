@@ -52,6 +52,12 @@ export function resourceRoutes({
   async function serve(req: IncomingMessage, res: ServerResponse, client: Client, module: RouteModule, params: Params) {
     const read = req.method === "GET" || req.method === "HEAD";
     const handler = read ? module.loader : module.action;
+    const controller = new AbortController();
+    // the client left before the answer was sent: a live stream (the
+    // key's event feed) ends and gives its slot back
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
     let response: Response;
     try {
       if (!handler) throw new Response(null, { status: 405, headers: { Allow: read ? "POST" : "GET" } });
@@ -61,7 +67,7 @@ export function resourceRoutes({
         throw apiError(413, "payload_too_large", `The body must be at most ${MAX_BODY_BYTES / 1024} KB`);
       }
       const result = await handler({
-        request: toFetchRequest(req, client, { body }),
+        request: toFetchRequest(req, client, { body, signal: controller.signal }),
         params,
         context: loadContext(client, ""),
       });
