@@ -154,3 +154,24 @@ export async function makeDrop(
   expect(made.status()).toBe(201);
   return ((await made.json()) as { drop: { id: string } }).drop.id;
 }
+
+// Every page and state at a phone's width and a desktop's, for a person to
+// look at (test-results/screenshots/). The assertions only check that each
+// shot shows the state it is named after.
+const widths = [375, 1280] as const;
+
+export async function shoot(page: Page, name: string) {
+  // a full-page shot would otherwise show lazy pictures below the fold blank
+  await page.evaluate(() =>
+    Promise.all(
+      [...document.images].map((image) => {
+        image.loading = "eager";
+        return image.decode().catch(() => undefined);
+      }),
+    ),
+  );
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
+  }
+}

@@ -1,27 +1,6 @@
 import type { Page } from "@playwright/test";
 import { testSecrets } from "../helpers/server";
-import { expect, reserveOnPage, setStock, signIn, startShop, test } from "./fixtures";
-
-// Every page and state at a phone's width and a desktop's, for a person to
-// look at (test-results/screenshots/). The assertions only check that each
-// shot shows the state it is named after.
-const widths = [375, 1280] as const;
-
-async function shoot(page: Page, name: string) {
-  // a full-page shot would otherwise show lazy pictures below the fold blank
-  await page.evaluate(() =>
-    Promise.all(
-      [...document.images].map((image) => {
-        image.loading = "eager";
-        return image.decode().catch(() => undefined);
-      }),
-    ),
-  );
-  for (const width of widths) {
-    await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
-    await page.screenshot({ path: `test-results/screenshots/${name}-${width}.png`, fullPage: true });
-  }
-}
+import { expect, reserveOnPage, setStock, shoot, signIn, startShop, test } from "./fixtures";
 
 // one test a page: full-page shots at two widths take a while each
 test("home", async ({ page }) => {
