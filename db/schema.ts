@@ -24,14 +24,14 @@ export const products = sqliteTable(
     // at or below this (the console lists it, an alert says so)
     lowStockThreshold: integer("low_stock_threshold").notNull().default(5),
     // units one customer may have in pending and confirmed holds of this
-    // product (null: no limit); a drop's own limit overrides it for its
+    // product (0: no limit); a drop's own limit overrides it for its
     // products
-    maxPerCustomer: integer("max_per_customer"),
+    maxPerCustomer: integer("max_per_customer").notNull().default(0),
   },
   (t) => [
     check("products_price_cents_non_negative", sql`${t.priceCents} >= 0`),
     check("products_low_stock_threshold_non_negative", sql`${t.lowStockThreshold} >= 0`),
-    check("products_max_per_customer_positive", sql`${t.maxPerCustomer} IS NULL OR ${t.maxPerCustomer} >= 1`),
+    check("products_max_per_customer_non_negative", sql`${t.maxPerCustomer} >= 0`),
     check("products_currency_iso", sql`length(${t.currency}) = 3`),
     index("products_category").on(t.category),
   ],

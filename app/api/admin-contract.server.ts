@@ -101,6 +101,15 @@ const productFields = {
     .max(MAX_UNITS)
     .openapi({ description: "A row is low on stock at or below this many available units." }),
   archived: z.boolean().openapi({ description: "Hidden from the shop and refused new holds; its holds run out." }),
+  maxPerCustomer: z
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be at least 0")
+    .max(MAX_UNITS)
+    .openapi({
+      description:
+        "Units one customer may have in pending and paid holds (0: no limit). A hold on it then needs a customer.",
+    }),
 };
 
 const changesSomething = (body: object) => Object.keys(body).length > 0;
@@ -112,6 +121,7 @@ export const createProductRequest = z
     ...productFields,
     lowStockThreshold: productFields.lowStockThreshold.optional().openapi({ description: "5 when left out." }),
     archived: productFields.archived.optional().openapi({ description: "false when left out." }),
+    maxPerCustomer: productFields.maxPerCustomer.optional().openapi({ description: "0 (no limit) when left out." }),
   })
   .strict()
   .openapi("CreateProductRequest", {
@@ -153,6 +163,7 @@ export function toApiCatalogueProduct(p: CatalogueProduct): z.infer<typeof catal
     category: p.category,
     lowStockThreshold: p.lowStockThreshold,
     archived: p.archived,
+    maxPerCustomer: p.maxPerCustomer,
     createdAt: new Date(p.createdAt).toISOString(),
   };
 }

@@ -44,6 +44,7 @@ const labels: Record<string, string> = {
   imageUrl: "Picture",
   category: "Category",
   lowStockThreshold: "Low-stock threshold",
+  maxPerCustomer: "Per customer",
   city: "City",
   warehouseId: "Warehouse",
   delta: "Units",
@@ -90,6 +91,7 @@ function productInput(form: FormFields) {
     imageUrl: text(form.imageUrl) || undefined,
     category: text(form.category),
     lowStockThreshold: wholeNumber(form.lowStockThreshold),
+    maxPerCustomer: wholeNumber(form.maxPerCustomer),
     // the checkbox sends "true" after a hidden "false"; the last one counts
     archived: form.archived === "true",
   };

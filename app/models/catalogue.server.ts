@@ -12,12 +12,13 @@ export type { CatalogueProduct } from "./inventory";
 
 type ProductFields = Omit<CatalogueProduct, "id" | "createdAt">;
 
-// What a new product must say; the threshold and archived fall back to the
-// column defaults (db/schema.ts) when left out.
-export type NewProduct = Omit<ProductFields, "lowStockThreshold" | "archived"> & {
+// What a new product must say; the threshold, the per-customer limit and
+// archived fall back to the column defaults (db/schema.ts) when left out.
+export type NewProduct = Omit<ProductFields, "lowStockThreshold" | "archived" | "maxPerCustomer"> & {
   id: string;
   lowStockThreshold?: number;
   archived?: boolean;
+  maxPerCustomer?: number;
 };
 
 export type ProductChanges = Partial<ProductFields>;
@@ -39,6 +40,7 @@ const productColumns = {
   category: "category",
   lowStockThreshold: "low_stock_threshold",
   archived: "archived",
+  maxPerCustomer: "max_per_customer",
 } as const satisfies Record<keyof ProductFields, string>;
 
 const warehouseColumns = { name: "name", city: "city" } as const satisfies Record<keyof WarehouseChanges, string>;
@@ -129,12 +131,13 @@ export type ProductRecord = {
   category: string;
   low_stock_threshold: number;
   archived: number;
+  max_per_customer: number;
   created_at: number;
 };
 
 // a product's columns, as toProduct reads them
 export const productRecordColumns = `id, name, description, price_cents, currency, image_url, category,
-                                     low_stock_threshold, archived, created_at`;
+                                     low_stock_threshold, archived, max_per_customer, created_at`;
 
 const selectProduct = `SELECT ${productRecordColumns} FROM products WHERE id = :id`;
 
@@ -149,6 +152,7 @@ export function toProduct(r: ProductRecord): CatalogueProduct {
     category: r.category,
     lowStockThreshold: Number(r.low_stock_threshold),
     archived: Number(r.archived) === 1,
+    maxPerCustomer: Number(r.max_per_customer),
     createdAt: Number(r.created_at),
   };
 }
@@ -171,6 +175,7 @@ export async function createProduct({
     ...product,
     lowStockThreshold: product.lowStockThreshold ?? null,
     archived: product.archived ?? null,
+    maxPerCustomer: product.maxPerCustomer ?? null,
     operator,
     now,
   };
@@ -187,7 +192,8 @@ export async function createProduct({
     settings: {
       sql: `UPDATE products
             SET low_stock_threshold = coalesce(:lowStockThreshold, low_stock_threshold),
-                archived = coalesce(:archived, archived)
+                archived = coalesce(:archived, archived),
+                max_per_customer = coalesce(:maxPerCustomer, max_per_customer)
             WHERE id = :id AND changes() = 1`,
       args,
     },

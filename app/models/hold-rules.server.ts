@@ -47,7 +47,7 @@ export async function ruleRefusal({
 }): Promise<RuleRefusal | null> {
   const result = await database.reader.execute({
     sql: `SELECT p.id AS product_id, d.id AS drop_id, d.starts_at, d.ends_at,
-                 coalesce(d.max_per_customer, p.max_per_customer) AS per_customer
+                 coalesce(d.max_per_customer, nullif(p.max_per_customer, 0)) AS per_customer
           FROM products p LEFT JOIN drops d ON d.id = ${governingDropId("p.id")}
           WHERE p.id IN (SELECT value FROM json_each(:ids))`,
     args: { ids: JSON.stringify(lines.map((l) => l.productId)), now },

@@ -39,6 +39,8 @@ export type CatalogueProduct = {
   // hidden from the shop and refused new holds; its pending holds run out
   // (or are paid) as usual
   archived: boolean;
+  // units one customer may hold and buy (0: no limit); a drop sets its own
+  maxPerCustomer: number;
   createdAt: number;
 };
 

@@ -124,7 +124,7 @@ const fits = `c.admitted AND NOT EXISTS (SELECT 1 FROM (${needsOf("c")}) AS n WH
 const governed = `
     governed(product_id, drop_id, starts_at, ends_at, hold_ttl_ms, extensions, per_customer) AS MATERIALIZED (
       SELECT p.id, d.id, d.starts_at, d.ends_at, d.hold_ttl_seconds * 1000, d.extensions,
-             coalesce(d.max_per_customer, p.max_per_customer)
+             coalesce(d.max_per_customer, nullif(p.max_per_customer, 0))
       FROM products p
       LEFT JOIN drops d ON d.id = (
         SELECT dp.drop_id FROM drop_products dp JOIN drops x ON x.id = dp.drop_id

@@ -55,7 +55,7 @@ CREATE INDEX `waitlist_line` ON `waitlist` (`product_id`,`place`) WHERE "waitlis
 CREATE INDEX `waitlist_reservation` ON `waitlist` (`reservation_id`) WHERE "waitlist"."reservation_id" IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `events` ADD `api_key_id` text;--> statement-breakpoint
 CREATE INDEX `events_api_key` ON `events` (`api_key_id`,`id`) WHERE "events"."api_key_id" IS NOT NULL;--> statement-breakpoint
-ALTER TABLE `products` ADD `max_per_customer` integer CONSTRAINT "products_max_per_customer_positive" CHECK("max_per_customer" IS NULL OR "max_per_customer" >= 1);--> statement-breakpoint
+ALTER TABLE `products` ADD `max_per_customer` integer DEFAULT 0 NOT NULL CONSTRAINT "products_max_per_customer_non_negative" CHECK("max_per_customer" >= 0);--> statement-breakpoint
 ALTER TABLE `reservations` ADD `ttl_ms` integer;--> statement-breakpoint
 ALTER TABLE `reservations` ADD `max_extensions` integer;--> statement-breakpoint
 ALTER TABLE `reservations` ADD `customer_key` text;--> statement-breakpoint

@@ -72,10 +72,14 @@ describe("products", () => {
     const created = await send("POST", "/api/admin/products", bench);
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
-      product: { ...bench, lowStockThreshold: 5, archived: false, createdAt: expect.any(String) },
+      product: { ...bench, lowStockThreshold: 5, archived: false, maxPerCustomer: 0, createdAt: expect.any(String) },
     });
     expect(await auditEntries("product_created", "product_id", bench.id)).toEqual([
-      { operator: "Kavya", before: null, after: { ...bench, lowStockThreshold: 5, archived: false } },
+      {
+        operator: "Kavya",
+        before: null,
+        after: { ...bench, lowStockThreshold: 5, archived: false, maxPerCustomer: 0 },
+      },
     ]);
     const shown = await call(server.url, `/api/products/${bench.id}`);
     expect(shown.body).toMatchObject({ product: { id: bench.id, available: 0, stock: [] } });
@@ -163,13 +167,13 @@ describe("products", () => {
     });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({
-      product: { ...bench, priceCents: 1_099_900, lowStockThreshold: 2, archived: false },
+      product: { ...bench, priceCents: 1_099_900, lowStockThreshold: 2, archived: false, maxPerCustomer: 0 },
     });
     const [entry] = await auditEntries("product_updated", "product_id", bench.id);
     expect(entry).toEqual({
       operator: "Kavya",
-      before: { ...bench, lowStockThreshold: 5, archived: false },
-      after: { ...bench, priceCents: 1_099_900, lowStockThreshold: 2, archived: false },
+      before: { ...bench, lowStockThreshold: 5, archived: false, maxPerCustomer: 0 },
+      after: { ...bench, priceCents: 1_099_900, lowStockThreshold: 2, archived: false, maxPerCustomer: 0 },
     });
     expect((await call(server.url, `/api/products/${bench.id}`)).body).toMatchObject({
       product: { priceCents: 1_099_900 },

@@ -246,3 +246,38 @@ describe("the waiting line over HTTP", () => {
     });
   });
 });
+
+describe("a product's own per-customer limit", () => {
+  test("PATCH maxPerCustomer: then a hold needs a customer, and each customer gets at most that many", async () => {
+    await setStock(url, "teak-wall-clock", "hyd-01", 20);
+    const key = await makeKey("limited");
+    const limited = await call(server.url, "/api/admin/products/teak-wall-clock", {
+      method: "PATCH",
+      body: { maxPerCustomer: 2 },
+      headers: admin,
+    });
+    const hold2 = (quantity: number, customer?: object) =>
+      call(server.url, "/api/reservations", {
+        method: "POST",
+        body: { productId: "teak-wall-clock", warehouseId: "hyd-01", quantity, ...(customer ? { customer } : {}) },
+        headers: customer ? bearer(key.key) : {},
+      });
+
+    const anonymous = await hold2(1);
+    const two = await hold2(2, { id: "p-1" });
+    const third = await hold2(1, { id: "p-1" });
+    const lifted = await call(server.url, "/api/admin/products/teak-wall-clock", {
+      method: "PATCH",
+      body: { maxPerCustomer: 0 },
+      headers: admin,
+    });
+    const free = await hold2(1);
+
+    expect(limited.body).toMatchObject({ product: { maxPerCustomer: 2 } });
+    expect(anonymous).toMatchObject({ status: 401, body: { error: { code: "customer_required" } } });
+    expect(two.status).toBe(201);
+    expect(third).toMatchObject({ status: 409, body: { error: { code: "customer_limit_reached" } } });
+    expect(lifted.body).toMatchObject({ product: { maxPerCustomer: 0 } });
+    expect(free.status).toBe(201);
+  });
+});

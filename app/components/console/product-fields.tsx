@@ -4,7 +4,15 @@ import type { OperatorProduct } from "~/models/inventory";
 // typed in major units ("3499.50"); the server turns them into minor ones.
 type ProductValues = Pick<
   OperatorProduct,
-  "name" | "description" | "priceCents" | "currency" | "imageUrl" | "category" | "lowStockThreshold" | "archived"
+  | "name"
+  | "description"
+  | "priceCents"
+  | "currency"
+  | "imageUrl"
+  | "category"
+  | "lowStockThreshold"
+  | "maxPerCustomer"
+  | "archived"
 >;
 
 export function ProductFields({ product, idPrefix }: { product: ProductValues | null; idPrefix: string }) {
@@ -22,6 +30,7 @@ export function ProductFields({ product, idPrefix }: { product: ProductValues | 
           <input type="hidden" name="was.price" defaultValue={price} />
           <input type="hidden" name="was.currency" defaultValue={product.currency} />
           <input type="hidden" name="was.lowStockThreshold" defaultValue={product.lowStockThreshold} />
+          <input type="hidden" name="was.maxPerCustomer" defaultValue={product.maxPerCustomer} />
           <input type="hidden" name="was.description" defaultValue={product.description} />
           <input type="hidden" name="was.imageUrl" defaultValue={product.imageUrl} />
           <input type="hidden" name="was.archived" defaultValue={String(product.archived)} />
@@ -97,6 +106,24 @@ export function ProductFields({ product, idPrefix }: { product: ProductValues | 
         />
         <p id={field("lowStockThreshold-help")} className="mt-1 text-xs text-muted">
           Available units at or below this; 0 turns it off.
+        </p>
+      </div>
+      <div>
+        <label htmlFor={field("maxPerCustomer")} className="label">
+          Per customer
+        </label>
+        <input
+          id={field("maxPerCustomer")}
+          name="maxPerCustomer"
+          type="number"
+          min={0}
+          inputMode="numeric"
+          defaultValue={product?.maxPerCustomer ?? 0}
+          aria-describedby={field("maxPerCustomer-help")}
+          className="field mt-1.5"
+        />
+        <p id={field("maxPerCustomer-help")} className="mt-1 text-xs text-muted">
+          Units one shopper may hold and buy; 0 is no limit. A drop sets its own.
         </p>
       </div>
       <div className="sm:col-span-2">
