@@ -2,7 +2,7 @@ import { Link, NavLink } from "@remix-run/react";
 
 export function SiteHeader() {
   const nav = ({ isActive }: { isActive: boolean }) =>
-    `rounded-md px-3 py-2 text-sm font-medium ${isActive ? "bg-brand-50 text-brand-700" : "text-muted hover:text-ink"}`;
+    `rounded-md px-2 py-2 text-sm font-medium whitespace-nowrap sm:px-3 ${isActive ? "bg-brand-50 text-brand-700" : "text-muted hover:text-ink"}`;
   return (
     <header className="border-b border-line bg-card">
       <a
@@ -16,7 +16,7 @@ export function SiteHeader() {
           <img src="/favicon.svg" alt="" width={28} height={28} />
           Holdfast
         </Link>
-        <nav aria-label="Main" className="flex gap-1">
+        <nav aria-label="Main" className="flex gap-0.5 sm:gap-1">
           <NavLink to="/products" className={nav}>
             Shop
           </NavLink>

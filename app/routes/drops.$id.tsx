@@ -186,13 +186,15 @@ export default function DropPage() {
       <header className="mt-3 flex flex-col gap-3">
         <h1 className="text-3xl font-bold tracking-tight text-balance sm:text-4xl">{drop.name}</h1>
         <DropClock phase={phase} startsAt={drop.startsAt} endsAt={drop.endsAt} serverNow={serverNow} />
-        <ul className="flex flex-wrap gap-x-5 gap-y-1 text-sm text-muted">
-          <li>
-            You can hold <strong className="text-ink">{limit}</strong> of each
-          </li>
-          <li>Held for {holdFor} while you pay</li>
-          <li>Sold out? The waiting line gets every unit that comes back</li>
-        </ul>
+        {phase === "ended" ? null : (
+          <ul className="flex flex-wrap gap-x-5 gap-y-1 text-sm text-muted">
+            <li>
+              You can hold <strong className="text-ink">{limit}</strong> of each
+            </li>
+            <li>Held for {holdFor} while you pay</li>
+            <li>Sold out? The waiting line gets every unit that comes back</li>
+          </ul>
+        )}
       </header>
 
       <div className="mt-8 grid gap-8 lg:grid-cols-[1fr_20rem]">
@@ -213,7 +215,7 @@ export default function DropPage() {
           ))}
         </ul>
         <aside>
-          <TopPurchasers purchasers={topPurchasers} own={shopper?.ref ?? null} />
+          <TopPurchasers purchasers={topPurchasers} own={shopper?.ref ?? null} ended={phase === "ended"} />
         </aside>
       </div>
     </>

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { testSecrets } from "../helpers/server";
-import { expect, reserveOnPage, setStock, shoot, signIn, startShop, test } from "./fixtures";
+import { expect, makeDrop, reserveOnPage, setStock, shoot, signIn, startShop, test } from "./fixtures";
 
 // one test a page: full-page shots at two widths take a while each
 test("home", async ({ page }) => {
@@ -204,4 +204,74 @@ test("the console's API keys: a new key shown once, and a revoked one", async ({
   await page.getByRole("button", { name: "Make a key" }).click();
   await expect(page.getByRole("heading", { name: /it will not be shown again/ })).toBeVisible();
   await shoot(page, "console-api-keys");
+});
+
+test("drops: the list, and a drop before it opens", async ({ page, shop }) => {
+  await setStock(shop.db, "nimbus-backpack", { "blr-01": 40 });
+  await setStock(shop.db, "nimbus-headlamp", { "del-01": 25 });
+  const id = await makeDrop(page.request, {
+    name: "Nimbus trail drop",
+    productIds: ["nimbus-backpack", "nimbus-headlamp"],
+    startsInMs: 2 * 3_600_000,
+  });
+  await page.goto("/drops");
+  await expect(page.getByRole("link", { name: "Nimbus trail drop" })).toBeVisible();
+  await shoot(page, "drops");
+  await page.goto(`/drops/${id}`);
+  await expect(page.getByRole("button", { name: "Opens at the start" }).first()).toBeDisabled();
+  await shoot(page, "drop-upcoming");
+});
+
+test("a live drop: stock, the top purchasers, a place in line, an offered hold", async ({
+  page,
+  shop,
+  browser,
+  baseURL,
+}) => {
+  await setStock(shop.db, "ember-wall-clock", { "blr-01": 1 });
+  await setStock(shop.db, "ember-ceramic-vase", { "mum-01": 12 });
+  const id = await makeDrop(page.request, {
+    name: "Ember homeware drop",
+    productIds: ["ember-wall-clock", "ember-ceramic-vase"],
+    startsInMs: -60_000,
+    endsInMs: 3_600_000,
+  });
+  const other = await browser.newContext({ baseURL });
+  const otherPage = await other.newPage();
+  await otherPage.goto(`/drops/${id}`);
+  await otherPage
+    .getByTestId("drop-product-ember-ceramic-vase")
+    .getByLabel(/Your name/)
+    .fill("Meera");
+  await otherPage.getByTestId("drop-product-ember-ceramic-vase").getByRole("button", { name: "Reserve" }).click();
+  await otherPage.getByRole("button", { name: /^Pay .* now$/ }).click();
+  await otherPage.goto(`/drops/${id}`);
+  await otherPage.getByTestId("drop-product-ember-wall-clock").getByRole("button", { name: "Reserve" }).click();
+  await expect(otherPage).toHaveURL(/\/reservations\//);
+
+  await page.goto(`/drops/${id}`);
+  await expect(page.getByTestId("top-purchasers")).toContainText("Meera");
+  await shoot(page, "drop-live");
+  await page.getByRole("button", { name: "Join the waiting line" }).click();
+  await expect(page.getByTestId("own-place")).toContainText("#1 in line");
+  await shoot(page, "drop-waiting");
+  await otherPage.getByRole("button", { name: "Cancel hold" }).click();
+  await expect(page.getByTestId("own-hold")).toContainText("A unit came back for you");
+  await shoot(page, "drop-offered");
+  await other.close();
+});
+
+test("a drop that has ended", async ({ page, shop }) => {
+  await setStock(shop.db, "ember-throw-blanket", { "hyd-01": 6 });
+  const id = await makeDrop(page.request, {
+    name: "Blanket drop",
+    productIds: ["ember-throw-blanket"],
+    startsInMs: -3_000,
+    endsInMs: 1_000,
+  });
+  await expect(async () => {
+    await page.goto(`/drops/${id}`);
+    await expect(page.getByTestId("drop-phase")).toHaveText("Ended", { timeout: 500 });
+  }).toPass();
+  await shoot(page, "drop-ended");
 });

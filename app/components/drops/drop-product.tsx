@@ -52,7 +52,7 @@ export function DropProductCard({
           <span className="font-semibold">{formatPrice(product.priceCents, product.currency)}</span>
         </div>
         <p className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
-          <Count available={product.available} />
+          {phase === "ended" ? null : <Count available={product.available} />}
           {product.waiting > 0 ? (
             <span data-testid="waiting" className="text-muted">
               {product.waiting} waiting

@@ -2,14 +2,24 @@ import type { TopPurchaser } from "~/models/drop";
 
 // The three customers with the most units bought, live; the shopper's own
 // line says so.
-export function TopPurchasers({ purchasers, own }: { purchasers: TopPurchaser[]; own: string | null }) {
+export function TopPurchasers({
+  purchasers,
+  own,
+  ended,
+}: {
+  purchasers: TopPurchaser[];
+  own: string | null;
+  ended: boolean;
+}) {
   return (
     <section aria-labelledby="top-purchasers" className="card p-5">
       <h2 id="top-purchasers" className="font-semibold">
         Top purchasers
       </h2>
       {purchasers.length === 0 ? (
-        <p className="mt-2 text-sm text-muted">Nobody has paid yet. The first three to buy are shown here.</p>
+        <p className="mt-2 text-sm text-muted">
+          {ended ? "Nobody bought in this drop." : "Nobody has paid yet. The first three to buy are shown here."}
+        </p>
       ) : (
         <ol data-testid="top-purchasers" className="mt-3 grid gap-2">
           {purchasers.map((p, i) => (
