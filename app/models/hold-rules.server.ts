@@ -17,21 +17,35 @@ export const governingDropId = (product: string) =>
     ORDER BY x.ends_at IS NOT NULL AND x.ends_at <= :now, x.starts_at DESC LIMIT 1)`;
 
 export type RuleRefusal =
+  // the shop no longer sells these lines' products
+  | { code: "product_archived"; archived: ReservationLine[] }
   | { code: "drop_not_started"; dropId: string; startsAt: number }
   | { code: "drop_ended"; dropId: string; endsAt: number }
   | { code: "customer_required"; productIds: string[] }
   | { code: "customer_limit_reached"; limit: CustomerLimit };
 
-type Governed = {
+type ProductRules = {
   product_id: string;
+  archived: number;
   drop_id: string | null;
   starts_at: number | null;
   ends_at: number | null;
   per_customer: number | null;
+  // the customer's units of it, pending and paid, and its pending holds
+  pending: number;
+  confirmed: number;
+  holds: number;
 };
 
-// Which rule refused a hold, if one did. The write decided; this read only
-// says why, for the message.
+// A customer's units of product `p`, in holds of one status.
+const unitsOf = (status: "pending" | "confirmed") =>
+  `(SELECT coalesce(sum(ri.quantity), 0) FROM reservations r CROSS JOIN reservation_items ri
+    WHERE r.customer_key = :key AND ri.reservation_id = r.id AND ri.product_id = p.id AND r.status = '${status}'
+      ${status === "pending" ? "AND r.expires_at > :now" : ""})`;
+
+// Which rule refused a hold, if one did, in the order a shopper should hear
+// them: a product no longer sold, a drop not open, no customer, a limit.
+// The write decided; this one read only says why, for the message.
 export async function ruleRefusal({
   database,
   lines,
@@ -46,58 +60,46 @@ export async function ruleRefusal({
   now: number;
 }): Promise<RuleRefusal | null> {
   const result = await database.reader.execute({
-    sql: `SELECT p.id AS product_id, d.id AS drop_id, d.starts_at, d.ends_at,
-                 coalesce(d.max_per_customer, nullif(p.max_per_customer, 0)) AS per_customer
+    sql: `SELECT p.id AS product_id, p.archived, d.id AS drop_id, d.starts_at, d.ends_at,
+                 coalesce(d.max_per_customer, nullif(p.max_per_customer, 0)) AS per_customer,
+                 ${unitsOf("pending")} AS pending, ${unitsOf("confirmed")} AS confirmed,
+                 (SELECT count(*) FROM reservations
+                  WHERE customer_key = :key AND status = 'pending' AND expires_at > :now) AS holds
           FROM products p LEFT JOIN drops d ON d.id = ${governingDropId("p.id")}
           WHERE p.id IN (SELECT value FROM json_each(:ids))`,
-    args: { ids: JSON.stringify(lines.map((l) => l.productId)), now },
+    args: { ids: JSON.stringify(lines.map((l) => l.productId)), key: customer?.key ?? null, now },
   });
-  const governed = result.rows as unknown as Governed[];
-  for (const g of governed) {
-    if (g.drop_id === null) continue;
-    if (now < Number(g.starts_at))
-      return { code: "drop_not_started", dropId: g.drop_id, startsAt: Number(g.starts_at) };
-    if (g.ends_at !== null && now >= Number(g.ends_at)) {
-      return { code: "drop_ended", dropId: g.drop_id, endsAt: Number(g.ends_at) };
+  const rules = result.rows as unknown as ProductRules[];
+  const archived = new Set(rules.filter((r) => Number(r.archived) === 1).map((r) => r.product_id));
+  if (archived.size > 0) return { code: "product_archived", archived: lines.filter((l) => archived.has(l.productId)) };
+  for (const r of rules) {
+    if (r.drop_id === null) continue;
+    if (now < Number(r.starts_at))
+      return { code: "drop_not_started", dropId: r.drop_id, startsAt: Number(r.starts_at) };
+    if (r.ends_at !== null && now >= Number(r.ends_at)) {
+      return { code: "drop_ended", dropId: r.drop_id, endsAt: Number(r.ends_at) };
     }
   }
-  const limited = governed.filter((g) => g.per_customer !== null);
+  const limited = rules.filter((r) => r.per_customer !== null);
   if (!customer) {
-    return limited.length > 0 ? { code: "customer_required", productIds: limited.map((g) => g.product_id) } : null;
+    return limited.length > 0 ? { code: "customer_required", productIds: limited.map((r) => r.product_id) } : null;
   }
-  const args = { key: customer.key, now };
-  const holds = await database.reader.execute({
-    sql: `SELECT count(*) AS holds FROM reservations
-          WHERE customer_key = :key AND status = 'pending' AND expires_at > :now`,
-    args,
-  });
-  const owned = await database.reader.execute({
-    sql: `SELECT ri.product_id,
-                 sum(CASE WHEN r.status = 'pending' THEN ri.quantity ELSE 0 END) AS pending,
-                 sum(CASE WHEN r.status = 'confirmed' THEN ri.quantity ELSE 0 END) AS confirmed
-          FROM reservations r CROSS JOIN reservation_items ri
-          WHERE r.customer_key = :key AND ri.reservation_id = r.id
-            AND (r.status = 'confirmed' OR (r.status = 'pending' AND r.expires_at > :now))
-          GROUP BY ri.product_id`,
-    args,
-  });
-  const activeHolds = Number(holds.rows[0]?.holds ?? 0);
+  const activeHolds = Number(rules[0]?.holds ?? 0);
   if (holdsPerCustomer > 0 && activeHolds + 1 > holdsPerCustomer) {
     return {
       code: "customer_limit_reached",
       limit: { measure: "holds", limit: holdsPerCustomer, pending: activeHolds },
     };
   }
-  for (const g of limited) {
-    const row = owned.rows.find((r) => r.product_id === g.product_id);
-    const pending = Number(row?.pending ?? 0);
-    const confirmed = Number(row?.confirmed ?? 0);
-    const requested = lines.filter((l) => l.productId === g.product_id).reduce((sum, l) => sum + l.quantity, 0);
-    const limit = Number(g.per_customer);
+  for (const r of limited) {
+    const pending = Number(r.pending);
+    const confirmed = Number(r.confirmed);
+    const requested = lines.filter((l) => l.productId === r.product_id).reduce((sum, l) => sum + l.quantity, 0);
+    const limit = Number(r.per_customer);
     if (pending + confirmed + requested > limit) {
       return {
         code: "customer_limit_reached",
-        limit: { measure: "units", productId: g.product_id, limit, pending, confirmed, requested },
+        limit: { measure: "units", productId: r.product_id, limit, pending, confirmed, requested },
       };
     }
   }

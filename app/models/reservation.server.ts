@@ -124,9 +124,7 @@ async function decideHold({
     quotas,
   });
   if (created) return { ok: true, reservation: toView(created, policy, now), holdToken };
-  // asked first: no wait or release could ever make these fit
-  const archived = await archivedLines({ database, lines });
-  if (archived.length > 0) return { ok: false, code: "product_archived", archived };
+  // asked first: no wait or release could make these fit soon
   const refusal = await ruleRefusal({ database, lines, customer, holdsPerCustomer: fairUse.holdsPerCustomer, now });
   if (refusal) return { ok: false, ...refusal };
   const overLimit = await clientLimitReached({ database, quotas, lines, now });
@@ -148,24 +146,6 @@ function quotasFor({ clientKey, addressKey }: Requester, customer: Customer | nu
   if (customer)
     quotas.push({ scope: "customer", measure: "holds", owner: customer.key, limit: fairUse.holdsPerCustomer });
   return quotas.filter((q) => q.limit > 0);
-}
-
-// The lines whose product is archived, which the write refuses (its
-// counters leave their rows out). A read after the write, like the others
-// below: it only says why.
-async function archivedLines({
-  database,
-  lines,
-}: {
-  database: Database;
-  lines: ReservationLine[];
-}): Promise<ReservationLine[]> {
-  const result = await database.reader.execute({
-    sql: `SELECT id FROM products WHERE archived AND id IN (SELECT value FROM json_each(:ids))`,
-    args: { ids: JSON.stringify(lines.map((l) => l.productId)) },
-  });
-  const archived = new Set(result.rows.map((r) => String(r.id)));
-  return lines.filter((l) => archived.has(l.productId));
 }
 
 // Which cap refused the hold, if one did. The write decided; this read only
