@@ -18,6 +18,12 @@ const routePatterns: [RegExp, string][] = [
   [/^\/admin\/products\/[^/]+$/, "/admin/products/:id"],
   [/^\/reservations\/[^/]+\/events$/, "/reservations/:id/events"],
   [/^\/reservations\/[^/]+$/, "/reservations/:id"],
+  [/^\/drops\/[^/]+\/events$/, "/drops/:id/events"],
+  [/^\/drops\/[^/]+$/, "/drops/:id"],
+  [/^\/api\/drops\/[^/]+\/waitlist\/[^/]+$/, "/api/drops/:id/waitlist/:customerId"],
+  [/^\/api\/drops\/[^/]+\/waitlist$/, "/api/drops/:id/waitlist"],
+  [/^\/api\/drops\/[^/]+$/, "/api/drops/:id"],
+  [/^\/api\/admin\/drops\/[^/]+$/, "/api/admin/drops/:id"],
   [/^\/images\/products\/[^/]+$/, "/images/products/:file"],
   [/^\/assets\/.+$/, "/assets/*"],
 ];
@@ -33,6 +39,8 @@ const knownRoutes = new Set([
   "/admin/audit",
   "/admin/audit.csv",
   "/admin/api-keys",
+  "/admin/drops",
+  "/drops",
   "/products",
   "/docs",
   "/stock/events",
@@ -52,6 +60,9 @@ const knownRoutes = new Set([
   "/api/admin/products",
   "/api/admin/warehouses",
   "/api/admin/api-keys",
+  "/api/admin/drops",
+  "/api/drops",
+  "/api/events",
 ]);
 
 function routeOf(url: string | undefined): string {
@@ -68,6 +79,7 @@ const holdOutcomes: Record<string, string> = {
   reservation_released: "released",
   reservation_expired: "expired",
   reservation_extended: "extended",
+  reservation_offered: "offered",
 };
 
 export function createMetrics(app: AppContext) {

@@ -36,6 +36,7 @@ const holdWords: Record<string, string> = {
   reservation_released: "Hold released",
   reservation_expired: "Hold expired",
   reservation_extended: "Hold extended",
+  reservation_offered: "Hold offered to the first in a drop's line",
 };
 
 export function operatorOf(entry: AuditEntry): string | null {
@@ -75,6 +76,16 @@ export function describeEvent(entry: AuditEntry): string {
       return `API key created: ${String(p.name ?? "")}`;
     case "api_key_revoked":
       return `API key revoked: ${String(p.name ?? "")}`;
+    case "drop_created":
+      return `Drop created: ${String((p.after as { name?: unknown } | null)?.name ?? "")}`;
+    case "drop_updated": {
+      const before = (p.before ?? {}) as Record<string, unknown>;
+      const after = (p.after ?? {}) as Record<string, unknown>;
+      const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      return changed.length === 0 ? "Drop saved unchanged" : `Drop edited: ${changed.join(", ")}`;
+    }
+    case "waitlist_joined":
+      return "A customer joined a drop's waiting line";
     default:
       return entry.type;
   }
