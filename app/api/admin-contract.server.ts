@@ -101,15 +101,10 @@ const productFields = {
     .max(MAX_UNITS)
     .openapi({ description: "A row is low on stock at or below this many available units." }),
   archived: z.boolean().openapi({ description: "Hidden from the shop and refused new holds; its holds run out." }),
-  maxPerCustomer: z
-    .number()
-    .int("must be a whole number")
-    .min(0, "must be at least 0")
-    .max(MAX_UNITS)
-    .openapi({
-      description:
-        "Units one customer may have in pending and paid holds (0: no limit). A hold on it then needs a customer.",
-    }),
+  maxPerCustomer: z.number().int("must be a whole number").min(0, "must be at least 0").max(MAX_UNITS).openapi({
+    description:
+      "Units one customer may have in pending and paid holds (0: no limit). A hold on it then needs a customer.",
+  }),
 };
 
 const changesSomething = (body: object) => Object.keys(body).length > 0;

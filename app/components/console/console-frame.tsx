@@ -5,6 +5,7 @@ import { Form, Link, NavLink } from "@remix-run/react";
 const sections = [
   { to: "/admin", label: "Dashboard", end: true },
   { to: "/admin/products", label: "Products", end: false },
+  { to: "/admin/drops", label: "Drops", end: false },
   { to: "/admin/holds", label: "Holds", end: false },
   { to: "/admin/warehouses", label: "Warehouses", end: false },
   { to: "/admin/audit", label: "Audit trail", end: false },

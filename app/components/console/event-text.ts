@@ -43,6 +43,14 @@ export function operatorOf(entry: AuditEntry): string | null {
   return typeof entry.payload.operator === "string" ? entry.payload.operator : null;
 }
 
+// An edit's entry has the record before and after: name the fields that changed.
+function editText(what: string, payload: Record<string, unknown>): string {
+  const before = (payload.before ?? {}) as Record<string, unknown>;
+  const after = (payload.after ?? {}) as Record<string, unknown>;
+  const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  return changed.length === 0 ? `${what} saved unchanged` : `${what} edited: ${changed.join(", ")}`;
+}
+
 export function describeEvent(entry: AuditEntry): string {
   const p = entry.payload;
   const words = holdWords[entry.type];
@@ -65,25 +73,17 @@ export function describeEvent(entry: AuditEntry): string {
     case "warehouse_created":
       return `${entry.type === "product_created" ? "Product" : "Warehouse"} created`;
     case "product_updated":
-    case "warehouse_updated": {
-      const before = (p.before ?? {}) as Record<string, unknown>;
-      const after = (p.after ?? {}) as Record<string, unknown>;
-      const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-      const what = entry.type === "product_updated" ? "Product" : "Warehouse";
-      return changed.length === 0 ? `${what} saved unchanged` : `${what} edited: ${changed.join(", ")}`;
-    }
+      return editText("Product", p);
+    case "warehouse_updated":
+      return editText("Warehouse", p);
     case "api_key_created":
       return `API key created: ${String(p.name ?? "")}`;
     case "api_key_revoked":
       return `API key revoked: ${String(p.name ?? "")}`;
     case "drop_created":
       return `Drop created: ${String((p.after as { name?: unknown } | null)?.name ?? "")}`;
-    case "drop_updated": {
-      const before = (p.before ?? {}) as Record<string, unknown>;
-      const after = (p.after ?? {}) as Record<string, unknown>;
-      const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
-      return changed.length === 0 ? "Drop saved unchanged" : `Drop edited: ${changed.join(", ")}`;
-    }
+    case "drop_updated":
+      return editText("Drop", p);
     case "waitlist_joined":
       return "A customer joined a drop's waiting line";
     default:
