@@ -49,10 +49,11 @@ export function viewRowsById(result: ResultSet | undefined): Map<string, ViewRow
 
 // The terms a hold has: a drop's hold keeps its drop's, any other has the
 // server's.
-function holdTerms(row: ViewRow, policy: HoldPolicy): Pick<HoldPolicy, "maxExtensions" | "maxHoldMs"> {
+function holdTerms(row: ViewRow, policy: HoldPolicy): HoldPolicy {
   if (row.ttl_ms === null || row.max_extensions === null) return policy;
+  const ttlMs = Number(row.ttl_ms);
   const maxExtensions = Number(row.max_extensions);
-  return { maxExtensions, maxHoldMs: Number(row.ttl_ms) * (1 + maxExtensions) };
+  return { ttlMs, maxExtensions, maxHoldMs: ttlMs * (1 + maxExtensions) };
 }
 
 // The holder's view of a hold at `now`: a pending hold past its expiry is
@@ -82,6 +83,7 @@ export function toView(rows: ViewRow[], policy: HoldPolicy, now: number): Reserv
     updatedAt: Number(head.updated_at),
     expiresAt,
     extensionsLeft: canExtend ? Math.max(0, terms.maxExtensions - Number(head.extension_count)) : 0,
+    extendsByMs: terms.ttlMs,
     releasedBy: status === "released" ? (Number(head.released_by_shop) === 1 ? "shop" : "holder") : null,
     items,
   };

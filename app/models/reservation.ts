@@ -53,6 +53,8 @@ export type ReservationView = {
   updatedAt: number;
   expiresAt: number;
   extensionsLeft: number;
+  // what one extension adds (a drop's hold has its drop's length)
+  extendsByMs: number;
   // who released a released hold: its holder, or the shop's operator
   releasedBy: "holder" | "shop" | null;
   items: ReservationItemView[];

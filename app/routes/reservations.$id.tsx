@@ -33,7 +33,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const now = clock();
   const reservation = await getReservation({ database, id: params.id ?? "", holder, policy, now });
   if (!reservation) throw notFound();
-  return { reservation, serverNow: now, liveFrom, holdFor: formatDuration(policy.ttlMs) };
+  return { reservation, serverNow: now, liveFrom, holdFor: formatDuration(reservation.extendsByMs) };
 }
 
 const intents = { pay: confirm, cancel: release, extend } as const;

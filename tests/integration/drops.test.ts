@@ -5,7 +5,7 @@ import { dropPhase } from "~/models/drop";
 import { customerRef, getDrop } from "~/models/drop-views.server";
 import { createDrop, editDrop, type NewDrop } from "~/models/drops.server";
 import { expireDue } from "~/models/expiry.server";
-import { confirm, release } from "~/models/hold-changes.server";
+import { confirm, extend, release } from "~/models/hold-changes.server";
 import { holdPolicy, type FairUse } from "~/models/reservation";
 import { clientKeys, getReservation, reserve } from "~/models/reservation.server";
 import { restock } from "~/models/restock.server";
@@ -107,7 +107,16 @@ describe("a drop's window", () => {
 
     const made = await hold(database, { who: customer("a"), now: START });
 
-    expect(made).toMatchObject({ ok: true, reservation: { expiresAt: START + 90_000, extensionsLeft: 1 } });
+    expect(made).toMatchObject({
+      ok: true,
+      reservation: { expiresAt: START + 90_000, extensionsLeft: 1, extendsByMs: 90_000 },
+    });
+    if (!made.ok) return;
+    const holder = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+    const once = await extend({ database, id: made.reservation.id, holder, policy, now: START + 1 });
+    const twice = await extend({ database, id: made.reservation.id, holder, policy, now: START + 2 });
+    expect(once).toMatchObject({ ok: true, reservation: { expiresAt: START + 180_000, extensionsLeft: 0 } });
+    expect(twice).toMatchObject({ ok: false, code: "extension_limit_reached" });
   });
 
   test("needs a customer: an anonymous hold is customer_required", async () => {
