@@ -98,6 +98,11 @@ export async function getDrop({
   return view ?? null;
 }
 
+export async function dropExists({ database, id }: { database: Database; id: string }): Promise<boolean> {
+  const result = await database.reader.execute({ sql: `SELECT 1 FROM drops WHERE id = :id`, args: { id } });
+  return result.rows.length > 0;
+}
+
 // The drop a product is sold in (upcoming or live, else the last that
 // ended), for its product page.
 export async function dropOfProduct({

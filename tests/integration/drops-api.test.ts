@@ -281,3 +281,41 @@ describe("a product's own per-customer limit", () => {
     expect(free.status).toBe(201);
   });
 });
+
+describe("what the drop routes refuse", () => {
+  test("malformed bodies, ids and queries are 4xx with the error envelope, and nothing is stored", async () => {
+    const key = await makeKey("fuzz");
+    const before = (await call(server.url, "/api/drops")).body;
+    const drop = (before as { drops: { id: string }[] }).drops[0]!.id;
+    const answers = await Promise.all([
+      makeDrop({ name: "", productIds: ["basalt-wall-clock"], startsAt: isoIn(1000) }),
+      makeDrop({ name: "x", productIds: [], startsAt: isoIn(1000) }),
+      makeDrop({ name: "x", productIds: ["a", "a"], startsAt: isoIn(1000) }),
+      makeDrop({ name: "x", productIds: ["teak-ceramic-vase"], startsAt: isoIn(1000), holdTtlSeconds: 5 }),
+      makeDrop({ name: "x", productIds: ["teak-ceramic-vase"], startsAt: isoIn(1000), colour: "red" }),
+      call(server.url, `/api/admin/drops/${drop}`, { method: "PATCH", body: {}, headers: admin }),
+      call(server.url, "/api/admin/drops/no-such-drop", { method: "PATCH", body: { name: "y" }, headers: admin }),
+      call(server.url, `/api/drops/${drop}/waitlist`, {
+        method: "POST",
+        body: { productId: "aurora-headphones", customer: { id: "has spaces" } },
+        headers: bearer(key.key),
+      }),
+      call(server.url, `/api/drops/${drop}/waitlist`, {
+        method: "POST",
+        body: { productId: "aurora-headphones", customer: { id: "ok", displayName: "x" } },
+        headers: bearer(key.key),
+      }),
+      call(server.url, `/api/drops/${drop}/waitlist`, { method: "POST", body: "[", headers: bearer(key.key) }),
+      call(server.url, `/api/drops/${drop}/waitlist/ok?productId=%24bad`, { headers: bearer(key.key) }),
+      call(server.url, "/api/drops/%E2%80%AEnope"),
+      call(server.url, "/api/reservations", {
+        method: "POST",
+        body: { ...{ productId: "teak-wall-clock", warehouseId: "hyd-01", quantity: 1 }, customer: { id: "" } },
+        headers: bearer(key.key),
+      }),
+    ]);
+
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400, 400, 404, 400, 400, 400, 400, 404, 400]);
+    expect((await call(server.url, "/api/drops")).body).toEqual(before);
+  });
+});
