@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from "vitest";
 import type { Database } from "~/infra/db/db.server";
-import type { LiveReservationMessage, LiveStockMessage } from "~/live/live";
+import type { LiveDropMessage, LiveReservationMessage, LiveStockMessage } from "~/live/live";
 import { startLiveHub, type LiveStream } from "~/live/live.server";
 import { eventStream } from "~/live/sse.server";
+import { integratorCustomer } from "~/models/customers.server";
+import { createDrop } from "~/models/drops.server";
 import { confirm } from "~/models/hold-changes.server";
 import { hashSecret } from "~/models/holder.server";
 import { holdPolicy } from "~/models/reservation";
@@ -241,5 +243,56 @@ describe("the event stream", () => {
     const text = await readUntil(response.body!.getReader(), () => false);
     expect(text).toBe("retry: 2000\n\nretry: 1500\n\n");
     expect(unsubscribed).toBe(1);
+  });
+});
+
+describe("a drop's watchers", () => {
+  test("hear the drop open when the clock reaches its start, with nothing written, and each hold on it", async () => {
+    const now = { t: 1_000 };
+    const { database, hub } = await setup(now);
+    const made = await createDrop({
+      database,
+      drop: {
+        name: "Lamp drop",
+        productIds: ["lamp"],
+        startsAt: 5_000,
+        endsAt: 9_000,
+        holdTtlSeconds: 60,
+        maxPerCustomer: 1,
+        extensions: 0,
+      },
+      operator: "ops",
+      now: now.t,
+    });
+    if (!made.ok) throw new Error(made.code);
+    const watcher = recorder<LiveDropMessage>();
+    const unwatch = hub.watchDrop({ dropId: made.drop.id, after: null, stream: watcher });
+    cleanup.push(async () => unwatch());
+    await hub.tick();
+    expect(watcher.messages.map((m) => m.phase)).toEqual(["upcoming"]);
+
+    now.t = 4_999;
+    await hub.tick();
+    now.t = 5_000;
+    await hub.tick();
+    expect(watcher.messages.map((m) => m.phase)).toEqual(["upcoming", "live"]);
+
+    const customer = integratorCustomer({ apiKeyId: "key-1", id: "c1", displayName: "Ada" });
+    const held = await reserve({
+      database,
+      items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
+      holder: { sessionHash: null },
+      ...uncapped,
+      customer,
+      policy,
+      now: now.t,
+    });
+    expect(held.ok).toBe(true);
+    await hub.tick();
+    expect(watcher.messages.at(-1)).toMatchObject({ phase: "live", products: [{ id: "lamp", available: 6 }] });
+
+    now.t = 9_000;
+    await hub.tick();
+    expect(watcher.messages.at(-1)?.phase).toBe("ended");
   });
 });
