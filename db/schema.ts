@@ -307,5 +307,9 @@ export const waitlist = sqliteTable(
     index("waitlist_reservation")
       .on(t.reservationId)
       .where(sql`${t.reservationId} IS NOT NULL`),
+    // the offers a write has just made (waitlist-offers.server.ts)
+    index("waitlist_offered")
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'offered'`),
   ],
 );

@@ -53,6 +53,7 @@ CREATE TABLE `waitlist` (
 CREATE UNIQUE INDEX `waitlist_customer` ON `waitlist` (`drop_id`,`product_id`,`customer_key`);--> statement-breakpoint
 CREATE INDEX `waitlist_line` ON `waitlist` (`product_id`,`place`) WHERE "waitlist"."place" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `waitlist_reservation` ON `waitlist` (`reservation_id`) WHERE "waitlist"."reservation_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `waitlist_offered` ON `waitlist` (`updated_at`) WHERE "waitlist"."status" = 'offered';--> statement-breakpoint
 ALTER TABLE `events` ADD `api_key_id` text;--> statement-breakpoint
 CREATE INDEX `events_api_key` ON `events` (`api_key_id`,`id`) WHERE "events"."api_key_id" IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `products` ADD `max_per_customer` integer DEFAULT 0 NOT NULL CONSTRAINT "products_max_per_customer_non_negative" CHECK("max_per_customer" >= 0);--> statement-breakpoint
