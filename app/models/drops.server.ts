@@ -58,14 +58,20 @@ export function dropFromRow(record: Row, now: number): Drop {
   };
 }
 
-// The products asked for that are in another drop that has not ended, or
-// that do not exist: JSON arrays, read inside the write.
-const conflicts = `(SELECT json_group_array(DISTINCT dp.product_id) FROM drop_products dp JOIN drops x ON x.id = dp.drop_id
-                    WHERE dp.product_id IN (SELECT value FROM json_each(:productIds)) AND x.id <> :id
-                      AND (x.ends_at IS NULL OR x.ends_at > :now))`;
+// The drop's products (`products`, a SELECT of ids) that are in another
+// drop that has not ended, and the ones asked for that do not exist: JSON
+// arrays, read inside the write. A drop that will have ended by now
+// conflicts with nothing (`open` says whether it will not).
+const conflicts = (products: string, open: string) =>
+  `(SELECT json_group_array(DISTINCT dp.product_id) FROM drop_products dp JOIN drops x ON x.id = dp.drop_id
+    WHERE dp.product_id IN (${products}) AND x.id <> :id AND (x.ends_at IS NULL OR x.ends_at > :now) AND ${open})`;
 const missing = `(SELECT json_group_array(value) FROM json_each(:productIds)
                   WHERE value NOT IN (SELECT id FROM products))`;
-const allowed = `json_array_length(${conflicts}) = 0 AND json_array_length(${missing}) = 0`;
+const allowedWith = (products: string, open: string) =>
+  `json_array_length(${conflicts(products, open)}) = 0 AND json_array_length(${missing}) = 0`;
+const checkWith = (products: string, open: string) =>
+  `SELECT ${conflicts(products, open)} AS conflicts, ${missing} AS missing`;
+const askedFor = `SELECT value FROM json_each(:productIds)`;
 
 const dropJson = `json_object('name', name, 'productIds', (SELECT json_group_array(product_id) FROM drop_products
                                                              WHERE drop_id = drops.id),
@@ -106,13 +112,13 @@ export async function createDrop({
     now,
   };
   const results = await database.write({
-    check: { sql: `SELECT ${conflicts} AS conflicts, ${missing} AS missing`, args },
+    check: { sql: checkWith(askedFor, "1"), args },
     // the guard: its rowsAffected says whether the drop was made
     decision: {
       sql: `INSERT INTO drops (id, name, starts_at, ends_at, hold_ttl_seconds, max_per_customer, extensions,
                                created_at, updated_at)
             SELECT :id, :name, :startsAt, :endsAt, :holdTtlSeconds, :maxPerCustomer, :extensions, :now, :now
-            WHERE ${allowed} AND (:endsAt IS NULL OR :endsAt > :startsAt)`,
+            WHERE ${allowedWith(askedFor, "1")} AND (:endsAt IS NULL OR :endsAt > :startsAt)`,
       args,
     },
     products: {
@@ -168,9 +174,14 @@ export async function editDrop({
   };
   const newStart = `coalesce(:startsAt, starts_at)`;
   const newEnd = `CASE WHEN :endsAtGiven THEN :endsAt ELSE ends_at END`;
-  const guard = `id = :id AND ${allowed} AND (${newEnd} IS NULL OR ${newEnd} > ${newStart})`;
+  // the products it will have, and whether it will not have ended: moving
+  // an ended drop's end later reopens it, so its products are checked too
+  const products = `SELECT value FROM json_each(:productIds) WHERE :replaceProducts
+                    UNION SELECT product_id FROM drop_products WHERE drop_id = :id AND NOT :replaceProducts`;
+  const open = `(SELECT ${newEnd} IS NULL OR ${newEnd} > :now FROM drops WHERE id = :id)`;
+  const guard = `id = :id AND ${allowedWith(products, open)} AND (${newEnd} IS NULL OR ${newEnd} > ${newStart})`;
   const results = await database.write({
-    check: { sql: `SELECT ${conflicts} AS conflicts, ${missing} AS missing`, args },
+    check: { sql: checkWith(products, open), args },
     exists: { sql: `SELECT 1 FROM drops WHERE id = :id`, args },
     audit: {
       sql: `INSERT INTO events (type, payload, created_at)

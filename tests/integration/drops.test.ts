@@ -408,3 +408,42 @@ describe("the waiting line", () => {
     expect(Number(rows.rows[0]?.n)).toBe(0);
   });
 });
+
+describe("a product in one drop at a time", () => {
+  test("reopening an ended drop is refused while its product is in another that has not ended", async () => {
+    const { database, drop } = await setup({ "blr-01": 5 }, { startsAt: START, endsAt: END });
+    const later = await createDrop({
+      database,
+      drop: {
+        name: "Again",
+        productIds: ["sneaker"],
+        startsAt: END + 10,
+        endsAt: null,
+        holdTtlSeconds: 60,
+        maxPerCustomer: 1,
+        extensions: 0,
+      },
+      operator: "ops",
+      now: END + 1,
+    });
+    expect(later.ok).toBe(true);
+
+    const reopened = await editDrop({
+      database,
+      id: drop.id,
+      changes: { endsAt: null },
+      operator: "ops",
+      now: END + 2,
+    });
+    const renamed = await editDrop({
+      database,
+      id: drop.id,
+      changes: { name: "First drop" },
+      operator: "ops",
+      now: END + 3,
+    });
+
+    expect(reopened).toEqual({ ok: false, code: "product_in_drop", productIds: ["sneaker"] });
+    expect(renamed.ok).toBe(true);
+  });
+});
