@@ -187,8 +187,9 @@ function startOfDay(date: string, timeZone: string): number {
   return wallMidnight - offsetAt(firstGuess, timeZone);
 }
 
-// How far the zone's wall clock is ahead of UTC at `instant`.
-function offsetAt(instant: number, timeZone: string): number {
+// How far the zone's wall clock is ahead of UTC at `instant` (whole
+// seconds: the wall clock shows no milliseconds).
+export function offsetAt(instant: number, timeZone: string): number {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {
       timeZone,
