@@ -5,10 +5,10 @@ import { expect, makeDrop, markPage, setStock, test, wasNotReloaded } from "./fi
 // shoppers, and the page follows payments and the waiting line live.
 
 test("the reserve button turns on at the start by itself", async ({ page, shop }) => {
-  await setStock(shop.db, "cedar-turntable", { "blr-01": 5 });
+  await setStock(shop.db, "monsoon-chefs-knife", { "blr-01": 5 });
   const id = await makeDrop(page.request, {
     name: "Turntable drop",
-    productIds: ["cedar-turntable"],
+    productIds: ["monsoon-chefs-knife"],
     // far enough ahead for the page to load first on a busy machine
     startsInMs: 8_000,
   });
@@ -35,8 +35,12 @@ test("two shoppers race for the last unit: one holds it, the other is told it so
   baseURL,
   page,
 }) => {
-  await setStock(shop.db, "cedar-speaker", { "blr-01": 1 });
-  const id = await makeDrop(page.request, { name: "Speaker drop", productIds: ["cedar-speaker"], startsInMs: -1_000 });
+  await setStock(shop.db, "slate-chefs-knife", { "blr-01": 1 });
+  const id = await makeDrop(page.request, {
+    name: "Speaker drop",
+    productIds: ["slate-chefs-knife"],
+    startsInMs: -1_000,
+  });
   const shoppers = await Promise.all([browser.newContext({ baseURL }), browser.newContext({ baseURL })]);
   const pages = await Promise.all(shoppers.map((c) => c.newPage()));
   await Promise.all(pages.map((p) => p.goto(`/drops/${id}`)));
@@ -95,8 +99,12 @@ test("a waiting shopper's page turns into an offered hold when another shopper c
   baseURL,
   page,
 }) => {
-  await setStock(shop.db, "tidal-speaker", { "blr-01": 1 });
-  const id = await makeDrop(page.request, { name: "Speaker line", productIds: ["tidal-speaker"], startsInMs: -1_000 });
+  await setStock(shop.db, "kestrel-chefs-knife", { "blr-01": 1 });
+  const id = await makeDrop(page.request, {
+    name: "Speaker line",
+    productIds: ["kestrel-chefs-knife"],
+    startsInMs: -1_000,
+  });
   const holder = await browser.newContext({ baseURL });
   const holderPage = await holder.newPage();
   await holderPage.goto(`/drops/${id}`);
