@@ -176,7 +176,7 @@ const localDateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\
 // as a calendar app does: a time the clocks skipped over is read with the
 // offset from before the change (02:30 on a spring-forward night is 03:30),
 // and a time the clocks showed twice is the first of the two.
-export function instantOfLocal(local: string, timeZone: string): number | null {
+function instantOfLocal(local: string, timeZone: string): number | null {
   const match = localDateTime.exec(local);
   if (!match) return null;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [

@@ -22,7 +22,7 @@ type Watched = {
   owesSnapshot: Set<LiveStream<LiveDropMessage>>;
 };
 
-export function toLiveDrop(view: DropView, id: number): LiveDropMessage {
+function toLiveDrop(view: DropView, id: number): LiveDropMessage {
   return {
     id,
     phase: view.phase,

@@ -74,6 +74,17 @@ const statusAfter = {
 
 export type ReservationEventType = keyof typeof statusAfter;
 
+// What happened to a hold, in one word, by its event (the metrics' outcome,
+// the key's feed's type).
+export const holdOutcomes = {
+  reservation_created: "created",
+  reservation_confirmed: "confirmed",
+  reservation_released: "released",
+  reservation_expired: "expired",
+  reservation_extended: "extended",
+  reservation_offered: "offered",
+} as const satisfies Record<ReservationEventType, string>;
+
 // One event per reservation matched by `reservations` (a WHERE clause over
 // `r`), carrying its lines so the audit trail reads on its own. It runs
 // before the status changes (the guard still matches then), so the status

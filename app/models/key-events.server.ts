@@ -1,5 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
-import { eventFromRow, type HoldfastEvent, type ReservationEventType } from "./events.server";
+import { eventFromRow, holdOutcomes, type HoldfastEvent, type ReservationEventType } from "./events.server";
 import type { ReservationLine, ReservationStatus } from "./reservation";
 
 // An integrator key's event feed: what happened to the holds its customers
@@ -7,20 +7,12 @@ import type { ReservationLine, ReservationStatus } from "./reservation";
 // (events.server.ts, reservationEvents). The same event reads the same
 // whether it is paged from the database or heard live from the hub.
 
+// Every reservation event is in the feed, an extension too (the hold's
+// deadline moved, which an integrator waiting on it must know), by its one
+// word.
 export const keyEventTypes = ["created", "confirmed", "released", "expired", "extended", "offered"] as const;
 type KeyEventType = (typeof keyEventTypes)[number];
-
-// Every reservation event is in the feed, an extension too (the hold's
-// deadline moved, which an integrator waiting on it must know); the record
-// fails the typecheck when a reservation event is added without a name here.
-const feedType: Record<ReservationEventType, KeyEventType> = {
-  reservation_created: "created",
-  reservation_confirmed: "confirmed",
-  reservation_released: "released",
-  reservation_expired: "expired",
-  reservation_extended: "extended",
-  reservation_offered: "offered",
-};
+const feedType: Record<ReservationEventType, KeyEventType> = holdOutcomes;
 
 const isFeedType = (type: string): type is ReservationEventType => Object.hasOwn(feedType, type);
 

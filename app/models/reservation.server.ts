@@ -29,10 +29,25 @@ type ShortLine = ReservationLine & { available: number; stock: StockLevel[] };
 
 // Who is asking for a hold, for the fair-use caps: the browser session when
 // there is one, else the address; and the address in every case. Both are
-// keyed by a hash (clientKeys below), never stored as they were sent.
+// keyed by a hash (clientKeys below), never stored as they were sent. An
+// integrator key is neither: its holds are its own, so the caps of the
+// address it calls from (which anonymous shoppers may share) never count
+// them.
 export type Requester = { clientKey: string; addressKey: string };
 
-export function clientKeys({ sessionHash, address }: { sessionHash: string | null; address: string }): Requester {
+export function clientKeys({
+  sessionHash,
+  address,
+  apiKeyId = null,
+}: {
+  sessionHash: string | null;
+  address: string;
+  apiKeyId?: string | null;
+}): Requester {
+  if (apiKeyId !== null) {
+    const keyKey = hashSecret(`key:${apiKeyId}`);
+    return { clientKey: keyKey, addressKey: keyKey };
+  }
   const addressKey = hashSecret(`address:${address}`);
   return { clientKey: sessionHash ? hashSecret(`session:${sessionHash}`) : addressKey, addressKey };
 }
@@ -85,6 +100,7 @@ async function decideHold({
   items,
   holder,
   requester,
+  apiKeyId = null,
   customer = null,
   fairUse,
   policy,
@@ -94,6 +110,9 @@ async function decideHold({
   items: ReservationLine[];
   holder: { sessionHash: string | null };
   requester: Requester;
+  // the integrator key the request came with: the hold is the key's to
+  // act on, and the caps on anonymous callers and addresses are not its
+  apiKeyId?: string | null;
   // who the hold is for (none: anonymous); a drop's product, or one with a
   // per-customer limit, is never held for nobody
   customer?: Customer | null;
@@ -105,7 +124,9 @@ async function decideHold({
   // an id that cannot exist names nothing: refused before any SQL
   const malformed = lines.filter((l) => !ID_PATTERN.test(l.productId) || !ID_PATTERN.test(l.warehouseId));
   if (malformed.length > 0) return { ok: false, code: "not_found", missing: malformed };
-  const quotas = quotasFor(requester, customer, fairUse);
+  // a key's customer came with that key
+  const keyId = apiKeyId ?? customer?.apiKeyId ?? null;
+  const quotas = quotasFor(requester, { viaKey: keyId !== null, customer }, fairUse);
   const holdToken = newHoldToken();
   const created = await database.submit(reserveKind, {
     // time-ordered, so a group's new rows share the last pages of every
@@ -116,7 +137,7 @@ async function decideHold({
     sessionHash: holder.sessionHash,
     ...requester,
     customerKey: customer?.key ?? null,
-    apiKeyId: customer?.apiKeyId ?? null,
+    apiKeyId: keyId,
     displayName: customer?.displayName ?? null,
     now,
     ttlMs: policy.ttlMs,
@@ -135,8 +156,12 @@ async function decideHold({
 // An integrator's key answers for its own callers (it has its own rate
 // limit, and its customers their own limits), so the caps on anonymous
 // clients and on one address are for callers without a key.
-function quotasFor({ clientKey, addressKey }: Requester, customer: Customer | null, fairUse: FairUse): Quota[] {
-  const quotas: Quota[] = customer?.apiKeyId
+function quotasFor(
+  { clientKey, addressKey }: Requester,
+  { viaKey, customer }: { viaKey: boolean; customer: Customer | null },
+  fairUse: FairUse,
+): Quota[] {
+  const quotas: Quota[] = viaKey
     ? []
     : [
         { scope: "client", measure: "holds", owner: clientKey, limit: fairUse.holdsPerClient },

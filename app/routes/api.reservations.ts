@@ -32,7 +32,7 @@ export function action({ request, context }: ActionFunctionArgs) {
     // prove here are its key and its browser session; anyone else is their
     // address. The customer is the key's customer, else the browser.
     const { sessionHash } = from.caller.holder;
-    const requester = clientKeys({ sessionHash, address: client.address });
+    const requester = clientKeys({ sessionHash, address: client.address, apiKeyId: apiKeyId ?? null });
     const named = hold.data.customer;
     const customer =
       apiKeyId !== undefined
@@ -59,6 +59,7 @@ export function action({ request, context }: ActionFunctionArgs) {
           items: hold.data.lines,
           holder: { sessionHash },
           requester,
+          apiKeyId: apiKeyId ?? null,
           customer,
           fairUse: app.fairUse,
           policy: app.policy,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { holdOutcomes } from "~/models/events.server";
 import type { AppContext } from "./context.server";
 
 // Prometheus metrics (prom-client) on a port of their own (METRICS_PORT),
@@ -73,15 +74,6 @@ function routeOf(url: string | undefined): string {
   return "other";
 }
 
-const holdOutcomes: Record<string, string> = {
-  reservation_created: "created",
-  reservation_confirmed: "confirmed",
-  reservation_released: "released",
-  reservation_expired: "expired",
-  reservation_extended: "extended",
-  reservation_offered: "offered",
-};
-
 export function createMetrics(app: AppContext) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -150,7 +142,7 @@ export function createMetrics(app: AppContext) {
 
   const unobserveEvents = app.live.observe((events) => {
     for (const e of events) {
-      const outcome = holdOutcomes[e.type];
+      const outcome = Object.hasOwn(holdOutcomes, e.type) ? holdOutcomes[e.type as keyof typeof holdOutcomes] : null;
       if (outcome) holds.inc({ outcome });
     }
   });

@@ -319,3 +319,43 @@ describe("what the drop routes refuse", () => {
     expect((await call(server.url, "/api/drops")).body).toEqual(before);
   });
 });
+
+describe("a key's holds without a customer", () => {
+  test("are the key's to act on, and the caps on anonymous callers and addresses do not count them", async () => {
+    const capped = await startServer({
+      DATABASE_URL: testDatabaseUrl(),
+      RATE_LIMIT_PER_MINUTE: "0",
+      MAX_PENDING_HOLDS_PER_CLIENT: "2",
+    });
+    try {
+      const made = await call(capped.url, "/api/admin/api-keys", {
+        method: "POST",
+        body: { name: "k" },
+        headers: admin,
+      });
+      const { key } = made.body as { key: string };
+      const line = { productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 };
+      const withKey = [];
+      for (let i = 0; i < 4; i++) {
+        withKey.push(await call(capped.url, "/api/reservations", { method: "POST", body: line, headers: bearer(key) }));
+      }
+      const anonymous = [];
+      for (let i = 0; i < 3; i++)
+        anonymous.push(await call(capped.url, "/api/reservations", { method: "POST", body: line }));
+      const { id } = (withKey[0]!.body as { reservation: { id: string } }).reservation;
+      const released = await call(capped.url, `/api/reservations/${id}/release`, {
+        method: "POST",
+        headers: bearer(key),
+      });
+
+      expect(withKey.map((w) => w.status)).toEqual([201, 201, 201, 201]);
+      expect(anonymous.map((a) => a.status)).toEqual([201, 201, 409]);
+      expect(released).toMatchObject({
+        status: 200,
+        body: { reservation: { status: "released", releasedBy: "holder" } },
+      });
+    } finally {
+      await capped.stop();
+    }
+  });
+});

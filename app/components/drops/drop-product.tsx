@@ -18,24 +18,20 @@ type Own = {
   line: DropShopper["lines"][number] | undefined;
 };
 
-// One of a drop's products: its live count and line, and what this shopper
-// can do now: reserve it (the button turns on when the drop opens), join
-// its waiting line once it is sold out, or go to the hold they have.
-export function DropProductCard({
-  product,
-  phase,
-  maxPerCustomer,
-  needsName,
-  own,
-  failure,
-}: {
+type CardProps = {
   product: Product;
   phase: DropPhase;
   maxPerCustomer: number;
   needsName: boolean;
   own: Own;
   failure: DropFailure | undefined;
-}) {
+};
+
+// One of a drop's products: its live count and line, and what this shopper
+// can do now: reserve it (the button turns on when the drop opens), join
+// its waiting line once it is sold out, or go to the hold they have.
+export function DropProductCard(props: CardProps) {
+  const { product, phase, failure } = props;
   const errorId = useId();
   return (
     <li data-testid={`drop-product-${product.id}`} className="card flex flex-col overflow-hidden">
@@ -69,14 +65,7 @@ export function DropProductCard({
           </p>
         ) : null}
         <div className="mt-auto">
-          <Action
-            product={product}
-            phase={phase}
-            maxPerCustomer={maxPerCustomer}
-            needsName={needsName}
-            own={own}
-            failure={failure}
-          />
+          <Action {...props} />
         </div>
       </div>
     </li>
@@ -92,21 +81,7 @@ function Count({ available }: { available: number }) {
   );
 }
 
-function Action({
-  product,
-  phase,
-  maxPerCustomer,
-  needsName,
-  own,
-  failure,
-}: {
-  product: Product;
-  phase: DropPhase;
-  maxPerCustomer: number;
-  needsName: boolean;
-  own: Own;
-  failure: DropFailure | undefined;
-}) {
+function Action({ product, phase, maxPerCustomer, needsName, own, failure }: CardProps) {
   if (own.hold?.status === "pending") {
     const offered = own.line?.status === "offered" && own.line.reservationId === own.hold.reservationId;
     return (
