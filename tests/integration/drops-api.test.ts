@@ -241,6 +241,10 @@ describe("the waiting line over HTTP", () => {
     expect(entry.body).toMatchObject({ entry: { status: "offered", position: null } });
     expect(behind.body).toMatchObject({ entry: { status: "waiting", position: 1 } });
     const offered = (entry.body as { entry: { reservationId: string } }).entry.reservationId;
+    const feed = (await call(server.url, "/api/events?limit=500", { headers: bearer(key.key) })).body as {
+      events: { type: string; reservationId: string }[];
+    };
+    expect(feed.events.filter((e) => e.reservationId === offered).map((e) => e.type)).toEqual(["offered"]);
     expect((await call(server.url, `/api/reservations/${offered}`, { headers: bearer(key.key) })).body).toMatchObject({
       reservation: { status: "pending", items: [{ productId: "zenith-linen-cushion", quantity: 1 }] },
     });
