@@ -65,8 +65,8 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
   if (kind === "extend") {
     return {
       ...cleanup,
-      // the guard: its rowsAffected says whether the hold was extended
-      // a drop's hold keeps its drop's terms; any other has the server's
+      // the guard: its rowsAffected says whether the hold was extended (a
+      // drop's hold keeps its drop's terms; any other has the server's)
       decision: {
         sql: `UPDATE reservations
               SET expires_at = min(expires_at + ${holdTtl}, created_at + ${maxHold}),
@@ -80,29 +80,23 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
       view,
     } satisfies NamedStatements;
   }
-  if (kind === "confirm") {
-    return {
-      ...cleanup,
-      settle: { sql: settleUnits(kind), args },
-      stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
-      holdEvent: reservationEvents("reservation_confirmed", liveHold, args),
-      // the guard: its rowsAffected says whether the hold changed
-      decision: { sql: `UPDATE reservations SET status = 'confirmed', updated_at = :now WHERE ${liveHold}`, args },
-      view,
-    } satisfies NamedStatements;
-  }
+  const release = kind === "release";
   return {
     ...cleanup,
     settle: { sql: settleUnits(kind), args },
     stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
-    holdEvent: reservationEvents("reservation_released", liveHold, args),
+    holdEvent: reservationEvents(release ? "reservation_released" : "reservation_confirmed", liveHold, args),
     // a customer who gives back the hold a waiting line offered them has
     // said no: they leave the line
-    leaveLine: leaveLineStatement(liveHold, args),
+    ...(release ? { leaveLine: leaveLineStatement(liveHold, args) } : {}),
     // the guard: its rowsAffected says whether the hold changed
-    decision: { sql: `UPDATE reservations SET status = 'released', updated_at = :now WHERE ${liveHold}`, args },
+    decision: {
+      sql: `UPDATE reservations SET status = '${release ? "released" : "confirmed"}', updated_at = :now
+            WHERE ${liveHold}`,
+      args,
+    },
     // the units given back go to the first in a drop's line
-    ...offerStatements(args, "release"),
+    ...(release ? offerStatements(args, "release") : {}),
     view,
   } satisfies NamedStatements;
 }

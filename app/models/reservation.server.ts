@@ -55,9 +55,8 @@ export function clientKeys({
 export type ReserveOutcome =
   | { ok: true; reservation: ReservationView; holdToken: string }
   | { ok: false; code: "not_found"; missing: ReservationLine[] }
+  // archived, a drop not open, no customer, a customer's limit
   | ({ ok: false } & RuleRefusal)
-  // the shop no longer sells these lines' products
-  | { ok: false; code: "product_archived"; archived: ReservationLine[] }
   | { ok: false; code: "insufficient_stock"; short: ShortLine[] }
   | { ok: false; code: "client_limit_reached"; limit: ClientLimit };
 
