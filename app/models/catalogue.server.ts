@@ -1,6 +1,7 @@
 import type { Database } from "~/infra/db/db.server";
 import type { CatalogueProduct } from "./inventory";
 import { ID_PATTERN } from "./reservation";
+import { offerStatements } from "./waitlist-offers.server";
 
 export type { CatalogueProduct } from "./inventory";
 
@@ -111,6 +112,8 @@ function editRecord({
       args,
     },
     decision: { sql: `UPDATE ${table} SET ${assignments(columns)} WHERE id = :id`, args },
+    // a product back on sale may have a drop's line waiting for its units
+    ...(kind === "product" ? offerStatements(args, "edit") : {}),
     after: { sql: kind === "product" ? selectProduct : selectWarehouse, args },
   });
 }

@@ -1,5 +1,6 @@
 import type { Database } from "~/infra/db/db.server";
 import { stockChangedEvents } from "./events.server";
+import { offerStatements } from "./waitlist-offers.server";
 
 // The books, checked: for every stock row,
 // - `reserved` is the sum of its pending holds' lines;
@@ -147,6 +148,8 @@ export async function repairRow({
     },
     // changes() is the decision's own count: open stock pages hear of it
     stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
+    // units a repair frees go to a drop's waiting line first
+    ...offerStatements(args, "repair"),
   });
   const before = results.before.rows[0];
   if (!before) return { ok: false, code: "not_found" };

@@ -189,6 +189,20 @@ export async function editDrop({
             FROM drops WHERE ${guard}`,
       args,
     },
+    // the products first, under the same guard as the change itself (it
+    // reads this drop's products only when they are not being replaced, and
+    // then does not replace them, so it reads the same before and after)
+    removeProducts: {
+      sql: `DELETE FROM drop_products
+            WHERE drop_id = :id AND :replaceProducts AND EXISTS (SELECT 1 FROM drops WHERE ${guard})`,
+      args,
+    },
+    addProducts: {
+      sql: `INSERT OR IGNORE INTO drop_products (drop_id, product_id)
+            SELECT :id, value FROM json_each(:productIds)
+            WHERE :replaceProducts AND EXISTS (SELECT 1 FROM drops WHERE ${guard})`,
+      args,
+    },
     // the guard: its rowsAffected says whether the drop changed
     decision: {
       sql: `UPDATE drops SET name = coalesce(:name, name), starts_at = ${newStart}, ends_at = ${newEnd},
@@ -198,20 +212,11 @@ export async function editDrop({
             WHERE ${guard}`,
       args,
     },
-    removeProducts: {
-      sql: `DELETE FROM drop_products WHERE drop_id = :id AND :replaceProducts AND changes() = 1`,
-      args,
-    },
-    addProducts: {
-      sql: `INSERT OR IGNORE INTO drop_products (drop_id, product_id)
-            SELECT :id, value FROM json_each(:productIds)
-            WHERE :replaceProducts AND EXISTS (SELECT 1 FROM drops WHERE id = :id AND updated_at = :now)`,
-      args,
-    },
-    // the entry written above gets the drop as it is now
+    // the entry written above gets the drop as it is now (changes(): the
+    // decision's own count, the statement just before)
     auditAfter: {
       sql: `UPDATE events SET payload = json_set(payload, '$.after', json((SELECT ${dropJson} FROM drops WHERE id = :id)))
-            WHERE id = (SELECT max(id) FROM events WHERE type = 'drop_updated') AND created_at = :now
+            WHERE changes() = 1 AND id = (SELECT max(id) FROM events WHERE type = 'drop_updated')
               AND json_extract(payload, '$.dropId') = :id`,
       args,
     },

@@ -4,7 +4,7 @@ import { expireStatements, touchingRows } from "./expiry.server";
 import { reservationRows, settleUnits } from "./hold-changes.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationStatus, type ReservationView } from "./reservation";
 import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
-import { offerStatements, requeueStatement } from "./waitlist-offers.server";
+import { leaveLineStatement, offerStatements } from "./waitlist-offers.server";
 
 // What an operator can do with shoppers' holds: see them, and release one
 // that is stuck. An operator acts on any hold, so the guard is the hold's
@@ -47,9 +47,9 @@ export async function releaseByOperator({
             FROM reservations WHERE ${live}`,
       args,
     },
-    // the shop cancelled a waiting line's offer: its customer goes to the
-    // back of the line, as if it had run out
-    requeue: requeueStatement(live, args),
+    // the shop cancelled a waiting line's offer: its customer leaves the
+    // line (put back in it, they would be offered the unit again at once)
+    leaveLine: leaveLineStatement(live, args),
     decision: { sql: `UPDATE reservations SET status = 'released', updated_at = :now WHERE ${live}`, args },
     ...offerStatements(args, "release"),
     view: { sql: reservationViewSql(`r.id = :id`), args },

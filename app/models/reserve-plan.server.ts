@@ -142,14 +142,14 @@ const admitted = (command: string) =>
                                                  OR ${command}.value->>'now' >= coalesce(g.ends_at, ${command}.value->>'now' + 1)))
                   OR (g.per_customer IS NOT NULL AND ${command}.value->>'customerKey' IS NULL))`;
 
-// The drop lines of a command: the hold lasts the shortest of their drops'
-// lengths (or the server's, if shorter), with the fewest extensions, and
-// keeps those terms. A hold without drop lines keeps none (null): it has
-// the server's terms.
-const dropLines = `FROM json_each(c.lines) AS l JOIN governed AS g ON g.product_id = l.value->>'productId'
-                   WHERE g.drop_id IS NOT NULL`;
-const dropTtl = `min(c.ttl_ms, (SELECT min(g.hold_ttl_ms) ${dropLines}))`;
-const dropExtensions = `(SELECT min(g.extensions) ${dropLines})`;
+// A hold with drop lines lasts its drops' length, the shortest of them,
+// or the server's if it also has ordinary lines and that is shorter; it
+// gets the fewest extensions of its drops, and keeps those terms. A hold
+// without drop lines keeps none (null): it has the server's terms.
+const linesGoverned = `FROM json_each(c.lines) AS l JOIN governed AS g ON g.product_id = l.value->>'productId'`;
+const dropTtl = `CASE WHEN EXISTS (SELECT 1 ${linesGoverned} WHERE g.drop_id IS NOT NULL)
+                   THEN (SELECT min(coalesce(g.hold_ttl_ms, c.ttl_ms)) ${linesGoverned}) END`;
+const dropExtensions = `(SELECT min(g.extensions) ${linesGoverned} WHERE g.drop_id IS NOT NULL)`;
 const taken = `(SELECT json_group_object(n.counter, ${counterValue} - n.amount) FROM (${needsOf("c")}) AS n)`;
 
 // The decision for the whole group, made by the database inside the write:

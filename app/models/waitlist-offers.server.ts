@@ -59,8 +59,7 @@ const decideOffers = `
       FROM inventory i WHERE i.product_id IN (SELECT product_id FROM line)
       UNION ALL
       SELECT ${holdsCounter("w.customer_key")},
-             CASE WHEN max(w.max_active_holds) = 0 THEN 1000000
-                  ELSE min(w.max_active_holds) - ${activeHolds("w.customer_key")} END
+             coalesce(min(nullif(w.max_active_holds, 0)), 1000000) - ${activeHolds("w.customer_key")}
       FROM waitlist w WHERE w.id IN (SELECT entry_id FROM line) GROUP BY w.customer_key
       UNION ALL
       SELECT ${unitsCounter("w.customer_key", "w.product_id")},
@@ -140,9 +139,9 @@ export function offerStatements(args: SqlArgs, after: string): NamedStatements {
   return Object.fromEntries(Object.entries(statements).map(([name, statement]) => [`${after}.${name}`, statement]));
 }
 
-// An offered hold that ran out (or that the shop cancelled) puts its
-// customer at the back of the line; `holds` is a WHERE condition over `r`,
-// true for the holds ending now, checked before they change.
+// An offered hold that ran out puts its customer at the back of the line;
+// `holds` is a WHERE condition over `r`, true for the holds ending now,
+// checked before they change.
 export function requeueStatement(holds: string, args: SqlArgs) {
   return {
     sql: `UPDATE waitlist SET status = 'lapsed', updated_at = :now,
@@ -152,7 +151,8 @@ export function requeueStatement(holds: string, args: SqlArgs) {
   };
 }
 
-// A customer who let their own offer go has left the line.
+// A customer who gave their offer back (or whose offer the shop cancelled)
+// has left the line; they may join again, at the back.
 export function leaveLineStatement(holds: string, args: SqlArgs) {
   return {
     sql: `UPDATE waitlist SET status = 'lapsed', place = NULL, updated_at = :now

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
+import { editProduct } from "~/models/catalogue.server";
 import { integratorCustomer, type Customer } from "~/models/customers.server";
 import { dropPhase } from "~/models/drop";
 import { customerRef, getDrop } from "~/models/drop-views.server";
 import { createDrop, editDrop, type NewDrop } from "~/models/drops.server";
 import { expireDue } from "~/models/expiry.server";
 import { confirm, extend, release } from "~/models/hold-changes.server";
+import { releaseByOperator } from "~/models/operator-holds.server";
 import { holdPolicy, type FairUse } from "~/models/reservation";
 import { clientKeys, getReservation, reserve } from "~/models/reservation.server";
 import { restock } from "~/models/restock.server";
@@ -445,5 +447,128 @@ describe("a product in one drop at a time", () => {
 
     expect(reopened).toEqual({ ok: false, code: "product_in_drop", productIds: ["sneaker"] });
     expect(renamed.ok).toBe(true);
+  });
+});
+
+describe("found in review", () => {
+  test("an edit refused in the same millisecond as one that went through changes nothing", async () => {
+    const { database, drop } = await setup({ "blr-01": 5 }, { startsAt: START, endsAt: END });
+    await addProduct(database, { id: "boot", rows: { "blr-01": 5 } });
+    const other = await createDrop({
+      database,
+      drop: {
+        name: "Boots",
+        productIds: ["boot"],
+        startsAt: START,
+        endsAt: null,
+        holdTtlSeconds: 60,
+        maxPerCustomer: 1,
+        extensions: 0,
+      },
+      operator: "ops",
+      now: 7,
+    });
+    expect(other.ok).toBe(true);
+
+    const renamed = await editDrop({ database, id: drop.id, changes: { name: "Renamed" }, operator: "ops", now: 7 });
+    const refused = await editDrop({
+      database,
+      id: drop.id,
+      changes: { productIds: ["sneaker", "boot"] },
+      operator: "ops",
+      now: 7,
+    });
+
+    expect(renamed.ok).toBe(true);
+    expect(refused).toMatchObject({ ok: false, code: "product_in_drop" });
+    const rows = await database.reader.execute({
+      sql: "SELECT product_id FROM drop_products WHERE drop_id = ?",
+      args: [drop.id],
+    });
+    expect(rows.rows.map((r) => r.product_id)).toEqual(["sneaker"]);
+    const audit = await database.reader.execute("SELECT payload FROM events WHERE type = 'drop_updated'");
+    expect(audit.rows.map((r) => JSON.parse(String(r.payload)).after.productIds)).toEqual([["sneaker"]]);
+  });
+
+  test("a drop's hold lasts the drop's length even when it is longer than the server's", async () => {
+    const { database } = await setup({ "blr-01": 5 }, { holdTtlSeconds: 1800 });
+
+    const made = await hold(database, { who: customer("a"), now: START });
+
+    expect(made).toMatchObject({ ok: true, reservation: { expiresAt: START + 1_800_000, extendsByMs: 1_800_000 } });
+  });
+
+  test("the shop cancelling an offer takes its customer out of the line, instead of offering it again", async () => {
+    const { database, drop } = await setup({ "blr-01": 1 });
+    const first = await hold(database, { who: customer("a"), now: START });
+    if (!first.ok) throw new Error(first.code);
+    await joinWaitlist({
+      database,
+      dropId: drop.id,
+      productId: "sneaker",
+      customer: customer("b"),
+      customerId: "b",
+      sessionHash: null,
+      maxActiveHolds: 5,
+      now: START + 1,
+    });
+    await release({
+      database,
+      id: first.reservation.id,
+      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      policy,
+      now: START + 2,
+    });
+    const offered = await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null });
+
+    await releaseByOperator({
+      database,
+      id: offered!.reservationId!,
+      reason: "fraud check",
+      operator: "ops",
+      policy,
+      now: START + 3,
+    });
+
+    expect(
+      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
+    ).toMatchObject({
+      status: "lapsed",
+      position: null,
+    });
+    expect((await rawCounts(database))[0]).toMatchObject({ reserved: 0 });
+  });
+
+  test("a product put back on sale offers its units to the line in the same write", async () => {
+    const { database, drop } = await setup({ "blr-01": 1 });
+    const first = await hold(database, { who: customer("a"), now: START });
+    if (!first.ok) throw new Error(first.code);
+    await joinWaitlist({
+      database,
+      dropId: drop.id,
+      productId: "sneaker",
+      customer: customer("b"),
+      customerId: "b",
+      sessionHash: null,
+      maxActiveHolds: 5,
+      now: START + 1,
+    });
+    await editProduct({ database, id: "sneaker", changes: { archived: true }, operator: "ops", now: START + 2 });
+    await release({
+      database,
+      id: first.reservation.id,
+      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      policy,
+      now: START + 3,
+    });
+    expect(
+      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
+    ).toMatchObject({ status: "waiting" });
+
+    await editProduct({ database, id: "sneaker", changes: { archived: false }, operator: "ops", now: START + 4 });
+
+    expect(
+      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
+    ).toMatchObject({ status: "offered" });
   });
 });
