@@ -16,9 +16,13 @@ test("the shop, and Load more", async ({ page }) => {
   await shoot(page, "products-more");
 });
 
-test("docs and the 404 page", async ({ page }) => {
+// the docs are the whole README: two full-page shots of it take a while
+test("docs", async ({ page }) => {
   await page.goto("/docs");
   await shoot(page, "docs");
+});
+
+test("the 404 page", async ({ page }) => {
   await page.goto("/no-such-page");
   await shoot(page, "not-found");
 });
