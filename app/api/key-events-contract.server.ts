@@ -7,7 +7,7 @@ import { reservationStatuses } from "~/models/reservation";
 // The OpenAPI document is generated from these.
 extendZodWithOpenApi(z);
 
-export const MAX_KEY_EVENTS_PAGE = 500;
+const MAX_KEY_EVENTS_PAGE = 500;
 
 // An event id, as a query value or a Last-Event-ID; 15 digits stay exact in
 // a JavaScript number.
