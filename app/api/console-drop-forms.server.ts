@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { DropOutcome } from "~/models/drops.server";
-import { offsetAt } from "./console-forms.server";
+import { changedOnly, offsetAt, parseForm, wholeNumber } from "./console-forms.server";
 import { createDropRequest, editDropRequest } from "./drops-contract.server";
 
 // The console's drop forms, read into the admin API's request shapes
@@ -8,8 +8,6 @@ import { createDropRequest, editDropRequest } from "./drops-contract.server";
 // checked by one schema. The API takes instants (ISO 8601); an operator
 // types a date and time on their own wall clock (`datetime-local`), read
 // here in the time zone of their sign-in.
-
-type FormOutcome<T> = { ok: true; data: T } | { ok: false; message: string };
 
 // What the new-drop form held, to show it again after a refusal (without
 // JavaScript the page is new, and would otherwise come back empty).
@@ -24,14 +22,6 @@ export type NewDropFields = {
 };
 
 const text = (value: FormDataEntryValue | null | undefined) => (typeof value === "string" ? value.trim() : "");
-
-// an empty field is left out of a new drop (it takes the default), and
-// refused in an edit (NaN, which the schema refuses)
-function wholeNumber(value: FormDataEntryValue | null | undefined, empty?: number): number | undefined {
-  const typed = text(value);
-  if (typed === "") return empty;
-  return /^\d+$/.test(typed) ? Number(typed) : Number.NaN;
-}
 
 const labels: Record<string, string> = {
   name: "Name",
@@ -51,16 +41,8 @@ function inConsoleWords(message: string): string {
   return message;
 }
 
-function parsed<S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown>): FormOutcome<z.output<S>> {
-  // an empty field is a field not sent
-  const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
-  if (result.success) return { ok: true, data: result.data };
-  const issue = result.error.issues[0];
-  const field = typeof issue?.path[0] === "string" ? issue.path[0] : null;
-  const label = field ? (labels[field] ?? field) : null;
-  const message = issue ? inConsoleWords(issue.message) : "check the form";
-  return { ok: false, message: `${label ? `${label}: ` : ""}${message}` };
-}
+const parsed = <S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown>) =>
+  parseForm(schema, input, { labels, reword: inConsoleWords });
 
 // A form's date and time as the API's instant: undefined when left empty,
 // `false` when it is not a date and time.
@@ -78,6 +60,8 @@ const notATime = (field: "startsAt" | "endsAt") => ({
 
 function termsInput(form: FormData) {
   return {
+    // an empty field is left out of a new drop (it takes the default), and
+    // refused in an edit (NaN, which the schema refuses)
     holdTtlSeconds: wholeNumber(form.get("holdTtlSeconds")),
     maxPerCustomer: wholeNumber(form.get("maxPerCustomer")),
     extensions: wholeNumber(form.get("extensions")),
@@ -136,12 +120,7 @@ export function dropChangesForm(form: FormData, timeZone: string) {
   const now = read((name) => form.get(name));
   if (now.startsAt === false) return notATime("startsAt");
   if (now.endsAt === false) return notATime("endsAt");
-  const shown = read(was);
-  const changes = Object.fromEntries(
-    Object.entries(now).filter(
-      ([key, value]) => JSON.stringify(value) !== JSON.stringify(shown[key as keyof typeof shown]),
-    ),
-  );
+  const changes = changedOnly(now, read(was));
   if (Object.keys(changes).length === 0) return { ok: false as const, message: "Nothing changed: edit a field first." };
   return parsed(editDropRequest, changes);
 }

@@ -17,9 +17,9 @@ import {
 
 type FormFields = Record<string, FormDataEntryValue>;
 
-type FormOutcome<T> = { ok: true; data: T } | { ok: false; message: string };
+export type FormOutcome<T> = { ok: true; data: T } | { ok: false; message: string };
 
-const text = (value: FormDataEntryValue | undefined) => (typeof value === "string" ? value.trim() : undefined);
+const text = (value: FormDataEntryValue | null | undefined) => (typeof value === "string" ? value.trim() : undefined);
 
 // A price as an operator types it ("3,499.50") in minor units; NaN when
 // it is not a price, which the schema then refuses.
@@ -29,9 +29,11 @@ function priceCents(value: FormDataEntryValue | undefined): number | undefined {
   return /^\d+(\.\d{1,2})?$/.test(typed) ? Math.round(Number(typed) * 100) : Number.NaN;
 }
 
-function wholeNumber(value: FormDataEntryValue | undefined): number | undefined {
+// A count as typed; NaN when it is not a whole number, which the schema
+// then refuses; `empty` for a field left empty (by default: not sent).
+export function wholeNumber(value: FormDataEntryValue | null | undefined, empty?: number): number | undefined {
   const typed = text(value);
-  if (typed === undefined || typed === "") return undefined;
+  if (typed === undefined || typed === "") return empty;
   return /^\d+$/.test(typed) ? Number(typed) : Number.NaN;
 }
 
@@ -53,21 +55,33 @@ const labels: Record<string, string> = {
   note: "Note",
 };
 
-function parsed<S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown>): FormOutcome<z.output<S>> {
+// A form's fields through the API's schema; a refusal names the field by
+// its label on the page, in the page's words (`reword`).
+export function parseForm<S extends z.ZodTypeAny>(
+  schema: S,
+  input: Record<string, unknown>,
+  {
+    labels: fieldLabels,
+    reword = (message) => message,
+  }: { labels: Record<string, string>; reword?: (message: string) => string },
+): FormOutcome<z.output<S>> {
   // an empty field is a field not sent
   const result = schema.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
   if (result.success) return { ok: true, data: result.data };
   const issue = result.error.issues[0];
   const field = typeof issue?.path[0] === "string" ? issue.path[0] : null;
-  const label = field ? (labels[field] ?? field) : null;
-  return { ok: false, message: `${label ? `${label}: ` : ""}${issue?.message ?? "check the form"}` };
+  const label = field ? (fieldLabels[field] ?? field) : null;
+  return { ok: false, message: `${label ? `${label}: ` : ""}${issue ? reword(issue.message) : "check the form"}` };
 }
+
+const parsed = <S extends z.ZodTypeAny>(schema: S, input: Record<string, unknown>) =>
+  parseForm(schema, input, { labels });
 
 // An edit form carries each field twice: as the operator left it, and as
 // the page showed it (`was.<name>`, hidden). Only the fields the operator
 // changed are sent, so saving a form that was open while someone else
 // changed another field (or archived the product) never undoes their change.
-function changedOnly<T extends Record<string, unknown>>(now: T, was: T): Partial<T> {
+export function changedOnly<T extends Record<string, unknown>>(now: T, was: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(now).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(was[key])),
   ) as Partial<T>;
