@@ -2,7 +2,7 @@ import type { Database } from "~/infra/db/db.server";
 import type { Drop, DropProduct, DropShopper, TopPurchaser } from "./drop";
 import { dropFromRow, selectDrops } from "./drops.server";
 import { governingDropId } from "./hold-rules.server";
-import { readStock } from "./inventory.server";
+import { readStock, type StockLevel } from "./inventory.server";
 import { entryColumns, toEntry } from "./waitlist.server";
 
 // Drops as shoppers and integrators see them: their products with live
@@ -96,6 +96,26 @@ export async function getDrop({
   if (!row) return null;
   const [view] = await withProducts(database, [dropFromRow(row, now)], now);
   return view ?? null;
+}
+
+// A drop's product's stock, by warehouse; null when the product is not in
+// that drop.
+export async function dropProductStock({
+  database,
+  dropId,
+  productId,
+  now,
+}: {
+  database: Database;
+  dropId: string;
+  productId: string;
+  now: number;
+}): Promise<StockLevel[] | null> {
+  const inDrop = await database.reader.execute({
+    sql: `SELECT 1 FROM drop_products WHERE drop_id = :dropId AND product_id = :productId`,
+    args: { dropId, productId },
+  });
+  return inDrop.rows.length > 0 ? readStock({ database, productIds: [productId], now }) : null;
 }
 
 export async function dropExists({ database, id }: { database: Database; id: string }): Promise<boolean> {

@@ -12,7 +12,7 @@ import { ensureSessionHolder, sessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
 import { useLiveDrop } from "~/live/live-updates";
 import { displayNameOf, shopCustomer } from "~/models/customers.server";
-import { dropShopper, getDrop } from "~/models/drop-views.server";
+import { dropProductStock, dropShopper, getDrop } from "~/models/drop-views.server";
 import { displayNameSchema, ID_PATTERN } from "~/models/reservation";
 import { clientKeys, reserve, type ReserveOutcome } from "~/models/reservation.server";
 import { joinWaitlist } from "~/models/waitlist.server";
@@ -93,9 +93,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   }
   const now = clock();
-  const drop = await getDrop({ database, id: dropId, now });
-  const product = drop?.products.find((p) => p.id === form.productId);
-  if (!drop || !product) throw notFound();
+  // the product's rows in this drop, nothing else: this is the drop's hot path
+  const stock = await dropProductStock({ database, dropId, productId: form.productId, now });
+  if (!stock) throw notFound();
   const { sessionHash, setCookie } = await ensureSessionHolder(request, env.SESSION_SECRET);
   const headers = setCookie ? { "Set-Cookie": setCookie } : undefined;
   const back = redirect(`/drops/${dropId}`, { headers });
@@ -105,7 +105,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const joined = await joinWaitlist({
         database,
         dropId,
-        productId: product.id,
+        productId: form.productId,
         customer: shopCustomer(sessionHash, null),
         customerId: null,
         sessionHash,
@@ -114,7 +114,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       });
       if (joined.ok) return back;
       return data<DropFailure>(
-        { productId: product.id, formError: "The waiting line is open only while the drop is live.", attempt },
+        { productId: form.productId, formError: "The waiting line is open only while the drop is live.", attempt },
         { status: 409, headers },
       );
     }
@@ -124,7 +124,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (!customer.displayName && !(await displayNameOf({ database, key: customer.key }))) {
       return data<DropFailure>(
         {
-          productId: product.id,
+          productId: form.productId,
           fieldErrors: { displayName: "Tell us a name (2 to 30 characters) for the top purchasers list." },
           attempt,
         },
@@ -132,10 +132,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       );
     }
     // the row with the most left; the write decides whether it still has them
-    const [row] = [...product.stock].sort((a, b) => b.available - a.available);
+    const [row] = [...stock].sort((a, b) => b.available - a.available);
     const outcome = await reserve({
       database,
-      items: [{ productId: product.id, warehouseId: row?.warehouseId ?? "none", quantity: form.quantity }],
+      items: [{ productId: form.productId, warehouseId: row?.warehouseId ?? "none", quantity: form.quantity }],
       holder: { sessionHash },
       requester: clientKeys({ sessionHash, address: context.client.address }),
       customer,
@@ -146,14 +146,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     });
     if (outcome.ok) return redirect(`/reservations/${outcome.reservation.id}`, { headers });
     return data<DropFailure>(
-      { productId: product.id, formError: refusalMessage(outcome, now), attempt },
+      { productId: form.productId, formError: refusalMessage(outcome, now), attempt },
       { status: 409, headers },
     );
   } catch (error) {
     if (!unavailableBecause(error)) throw error;
     return data<DropFailure>(
       {
-        productId: product.id,
+        productId: form.productId,
         formError: "The shop can't take holds for a moment. Please try again shortly.",
         attempt,
       },
