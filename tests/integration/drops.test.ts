@@ -85,6 +85,23 @@ function hold(
   });
 }
 
+// The integrator key the test customers belong to, acting on their holds.
+const viaKey = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+
+const join = (database: Database, dropId: string, id: string, now: number, maxActiveHolds = 5) =>
+  joinWaitlist({
+    database,
+    dropId,
+    productId: "sneaker",
+    customer: customer(id),
+    customerId: id,
+    sessionHash: null,
+    maxActiveHolds,
+    now,
+  });
+const entryOf = (database: Database, dropId: string, id: string) =>
+  waitlistEntry({ database, dropId, customerKey: customer(id).key, productId: null });
+
 const tally = (codes: string[]) => codes.reduce<Record<string, number>>((t, c) => ({ ...t, [c]: (t[c] ?? 0) + 1 }), {});
 
 describe("a drop's window", () => {
@@ -114,7 +131,7 @@ describe("a drop's window", () => {
       reservation: { expiresAt: START + 90_000, extensionsLeft: 1, extendsByMs: 90_000 },
     });
     if (!made.ok) return;
-    const holder = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+    const holder = viaKey;
     const once = await extend({ database, id: made.reservation.id, holder, policy, now: START + 1 });
     const twice = await extend({ database, id: made.reservation.id, holder, policy, now: START + 2 });
     expect(once).toMatchObject({ ok: true, reservation: { expiresAt: START + 180_000, extensionsLeft: 0 } });
@@ -217,7 +234,7 @@ describe("per-customer limits, inside the group commit", () => {
     const { database } = await setup({ "blr-01": 30 }, { maxPerCustomer: 2 });
     const first = await hold(database, { who: customer("a"), now: START, quantity: 2 });
     if (!first.ok) throw new Error(first.code);
-    const holder = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+    const holder = viaKey;
     expect((await confirm({ database, id: first.reservation.id, holder, policy, now: START + 1 })).ok).toBe(true);
 
     expect(await hold(database, { who: customer("a"), now: START + 2 })).toMatchObject({
@@ -266,7 +283,7 @@ describe("the drop as shoppers see it", () => {
     const buy = async (id: string, quantity: number, now: number) => {
       const made = await hold(database, { who: customer(id), now, quantity });
       if (!made.ok) throw new Error(made.code);
-      const holder = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+      const holder = viaKey;
       await confirm({ database, id: made.reservation.id, holder, policy, now: now + 1 });
     };
     await buy("a", 1, START + 10);
@@ -289,19 +306,6 @@ describe("the drop as shoppers see it", () => {
 
 describe("the waiting line", () => {
   const sweepAt = (database: Database, now: number) => expireDue({ database, now });
-  const join = (database: Database, dropId: string, id: string, now: number, maxActiveHolds = 5) =>
-    joinWaitlist({
-      database,
-      dropId,
-      productId: "sneaker",
-      customer: customer(id),
-      customerId: id,
-      sessionHash: null,
-      maxActiveHolds,
-      now,
-    });
-  const entryOf = (database: Database, dropId: string, id: string) =>
-    waitlistEntry({ database, dropId, customerKey: customer(id).key, productId: null });
 
   test("expired and released units go to the first in line, in order, never over stock", async () => {
     const { database, drop } = await setup({ "blr-01": 2 });
@@ -319,14 +323,14 @@ describe("the waiting line", () => {
     const offered = await getReservation({
       database,
       id: c!.reservationId!,
-      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      holder: viaKey,
       policy,
       now: START + 60_000,
     });
     expect(offered).toMatchObject({ status: "pending", expiresAt: START + 60_000 + 60_000 });
 
     // b lets go: the unit goes to d
-    const holder = { tokenHash: null, sessionHash: null, apiKeyId: "key-1" };
+    const holder = viaKey;
     await release({ database, id: b.reservation.id, holder, policy, now: START + 61_000 });
     expect(await entryOf(database, drop.id, "d")).toMatchObject({ status: "offered" });
     expect(await entryOf(database, drop.id, "e")).toMatchObject({ status: "waiting", position: 1 });
@@ -348,7 +352,7 @@ describe("the waiting line", () => {
     await confirm({
       database,
       id: a.reservation.id,
-      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      holder: viaKey,
       policy,
       now: START + 1,
     });
@@ -502,24 +506,15 @@ describe("found in review", () => {
     const { database, drop } = await setup({ "blr-01": 1 });
     const first = await hold(database, { who: customer("a"), now: START });
     if (!first.ok) throw new Error(first.code);
-    await joinWaitlist({
-      database,
-      dropId: drop.id,
-      productId: "sneaker",
-      customer: customer("b"),
-      customerId: "b",
-      sessionHash: null,
-      maxActiveHolds: 5,
-      now: START + 1,
-    });
+    await join(database, drop.id, "b", START + 1);
     await release({
       database,
       id: first.reservation.id,
-      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      holder: viaKey,
       policy,
       now: START + 2,
     });
-    const offered = await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null });
+    const offered = await entryOf(database, drop.id, "b");
 
     await releaseByOperator({
       database,
@@ -530,9 +525,7 @@ describe("found in review", () => {
       now: START + 3,
     });
 
-    expect(
-      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
-    ).toMatchObject({
+    expect(await entryOf(database, drop.id, "b")).toMatchObject({
       status: "lapsed",
       position: null,
     });
@@ -543,32 +536,19 @@ describe("found in review", () => {
     const { database, drop } = await setup({ "blr-01": 1 });
     const first = await hold(database, { who: customer("a"), now: START });
     if (!first.ok) throw new Error(first.code);
-    await joinWaitlist({
-      database,
-      dropId: drop.id,
-      productId: "sneaker",
-      customer: customer("b"),
-      customerId: "b",
-      sessionHash: null,
-      maxActiveHolds: 5,
-      now: START + 1,
-    });
+    await join(database, drop.id, "b", START + 1);
     await editProduct({ database, id: "sneaker", changes: { archived: true }, operator: "ops", now: START + 2 });
     await release({
       database,
       id: first.reservation.id,
-      holder: { tokenHash: null, sessionHash: null, apiKeyId: "key-1" },
+      holder: viaKey,
       policy,
       now: START + 3,
     });
-    expect(
-      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
-    ).toMatchObject({ status: "waiting" });
+    expect(await entryOf(database, drop.id, "b")).toMatchObject({ status: "waiting" });
 
     await editProduct({ database, id: "sneaker", changes: { archived: false }, operator: "ops", now: START + 4 });
 
-    expect(
-      await waitlistEntry({ database, dropId: drop.id, customerKey: customer("b").key, productId: null }),
-    ).toMatchObject({ status: "offered" });
+    expect(await entryOf(database, drop.id, "b")).toMatchObject({ status: "offered" });
   });
 });
