@@ -101,6 +101,9 @@ export const reservations = sqliteTable(
     // the integrator key whose customer made it: that key may act on it
     // and reads its events in its feed
     apiKeyId: text("api_key_id"),
+    // the last change of its lines (hold-items.server.ts): the id its
+    // guarded write sets, which the rest of that write checks for
+    lastChange: text("last_change"),
   },
   (t) => [
     check("reservations_status_known", sql`${t.status} IN ('pending', 'confirmed', 'released', 'expired')`),
@@ -311,5 +314,36 @@ export const waitlist = sqliteTable(
     index("waitlist_offered")
       .on(t.updatedAt)
       .where(sql`${t.status} = 'offered'`),
+  ],
+);
+
+// A shopper's cart: one per browser session, kept on the server so it
+// survives restarts and every tab sees the same one. `revision` goes up
+// with every change; the "Hold my cart" form carries it, so a double submit
+// of one cart makes one hold. The sweep removes carts idle for 30 days.
+export const carts = sqliteTable(
+  "carts",
+  {
+    sessionHash: text("session_hash").primaryKey(),
+    revision: integer("revision").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("carts_updated_at").on(t.updatedAt)],
+);
+
+export const cartLines = sqliteTable(
+  "cart_lines",
+  {
+    sessionHash: text("session_hash")
+      .notNull()
+      .references(() => carts.sessionHash, { onDelete: "cascade" }),
+    productId: text("product_id").notNull(),
+    warehouseId: text("warehouse_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionHash, t.productId, t.warehouseId] }),
+    check("cart_lines_quantity", sql`${t.quantity} BETWEEN 1 AND 100`),
   ],
 );

@@ -10,6 +10,8 @@ export const eventTypes = [
   // a hold made for the first in a drop's waiting line, in the write that
   // freed its unit
   "reservation_offered",
+  // a pending hold's lines changed by its holder (more, fewer, new lines)
+  "reservation_changed",
   "stock_changed",
   "stock_adjusted",
   "stock_repaired",
@@ -70,6 +72,7 @@ const statusAfter = {
   reservation_expired: "expired",
   reservation_extended: "pending",
   reservation_offered: "pending",
+  reservation_changed: "pending",
 } as const;
 
 export type ReservationEventType = keyof typeof statusAfter;
@@ -83,6 +86,7 @@ export const holdOutcomes = {
   reservation_expired: "expired",
   reservation_extended: "extended",
   reservation_offered: "offered",
+  reservation_changed: "changed",
 } as const satisfies Record<ReservationEventType, string>;
 
 // One event per reservation matched by `reservations` (a WHERE clause over

@@ -1,4 +1,5 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
+import { returnToCartStatements } from "./cart-returns.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { offerStatements, requeueStatement } from "./waitlist-offers.server";
 
@@ -13,11 +14,12 @@ export const touchingRows = (rows: string) =>
            WHERE x.reservation_id = r.id AND (x.product_id, x.warehouse_id) IN (${rows}))`;
 
 // Expiring is the mirror of confirming: the guard is `expires_at <= now`, so
-// an expiry and a confirm of the same hold can never both happen. The four
+// an expiry and a confirm of the same hold can never both happen. The
 // statements see the same set of due holds (nothing else writes between
-// them) and the last one takes them out of it. A drop's offer that ran out
-// sends its customer to the back of the line, and the units freed go to the
-// line first (waitlist-offers.server.ts).
+// them) and `expireHolds` takes them out of it. A shopper's lines go back
+// in their cart (cart-returns.server.ts), a drop's offer that ran out sends
+// its customer to the back of the line, and the units freed go to the line
+// first (waitlist-offers.server.ts).
 //
 // `CROSS JOIN` fixes the join order: start from the few due holds (partial
 // index on pending expiries), never from every line ever held on a row.
@@ -43,6 +45,7 @@ export function expireStatements(scope: string, args: SqlArgs) {
     ),
     expiredEvents: reservationEvents("reservation_expired", dueHolds, args),
     requeueLapsed: requeueStatement(dueHolds, args),
+    ...returnToCartStatements(dueHolds, args, "expiry"),
     // the last of the expiry: its rowsAffected counts the holds expired
     expireHolds: {
       sql: `UPDATE reservations AS r SET status = 'expired', updated_at = :now WHERE ${dueHolds}`,

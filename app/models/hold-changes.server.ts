@@ -1,4 +1,5 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
+import { returnToCartStatements } from "./cart-returns.server";
 import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { holderArgs, isHolder, type Holder } from "./holder.server";
@@ -89,6 +90,8 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
     // a customer who gives back the hold a waiting line offered them has
     // said no: they leave the line
     ...(release ? { leaveLine: leaveLineStatement(liveHold, args) } : {}),
+    // what the shopper gave up goes back in their cart
+    ...(release ? returnToCartStatements(liveHold, args, "release") : {}),
     // the guard: its rowsAffected says whether the hold changed
     decision: {
       sql: `UPDATE reservations SET status = '${release ? "released" : "confirmed"}', updated_at = :now

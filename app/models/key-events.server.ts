@@ -8,9 +8,9 @@ import type { ReservationLine, ReservationStatus } from "./reservation";
 // whether it is paged from the database or heard live from the hub.
 
 // Every reservation event is in the feed, an extension too (the hold's
-// deadline moved, which an integrator waiting on it must know), by its one
-// word.
-export const keyEventTypes = ["created", "confirmed", "released", "expired", "extended", "offered"] as const;
+// deadline moved, which an integrator waiting on it must know) and a change
+// of its lines, by its one word.
+export const keyEventTypes = ["created", "confirmed", "released", "expired", "extended", "offered", "changed"] as const;
 type KeyEventType = (typeof keyEventTypes)[number];
 const feedType: Record<ReservationEventType, KeyEventType> = holdOutcomes;
 

@@ -1,5 +1,6 @@
 import type { Database } from "~/infra/db/db.server";
 import type { Log } from "~/infra/log.server";
+import { pruneIdleCarts } from "./carts.server";
 import { expireDue } from "./expiry.server";
 import { KEY_LIFETIME_MS } from "./idempotency.server";
 
@@ -10,7 +11,7 @@ import { KEY_LIFETIME_MS } from "./idempotency.server";
 // gigabytes; an operator who wants less archives and deletes old ones by
 // hand (README, "Operating it"). Nothing here ever deletes them.
 
-export type SweepResult = { expired: number; idempotencyKeysPruned: number };
+export type SweepResult = { expired: number; idempotencyKeysPruned: number; cartsPruned: number };
 
 // The sweep behind all three triggers (the server's timer, `npm run sweep`,
 // /api/cron/expire-reservations): cleanup only, never needed for
@@ -18,7 +19,8 @@ export type SweepResult = { expired: number; idempotencyKeysPruned: number };
 export async function sweep({ database, now }: { database: Database; now: number }): Promise<SweepResult> {
   const expired = await expireDue({ database, now });
   const idempotencyKeysPruned = await pruneIdempotencyKeys({ database, now });
-  return { expired, idempotencyKeysPruned };
+  const cartsPruned = await pruneIdleCarts({ database, now });
+  return { expired, idempotencyKeysPruned, cartsPruned };
 }
 
 // Deletes the keys older than the window, in bounded batches so one sweep

@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import { returnToCartStatements } from "./cart-returns.server";
 import { reservationEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { reservationRows, settleUnits } from "./hold-changes.server";
@@ -50,6 +51,8 @@ export async function releaseByOperator({
     // the shop cancelled a waiting line's offer: its customer leaves the
     // line (put back in it, they would be offered the unit again at once)
     leaveLine: leaveLineStatement(live, args),
+    // the shopper's lines go back in their cart, to hold again or let go
+    ...returnToCartStatements(live, args, "release"),
     decision: { sql: `UPDATE reservations SET status = 'released', updated_at = :now WHERE ${live}`, args },
     ...offerStatements(args, "release"),
     view: { sql: reservationViewSql(`r.id = :id`), args },

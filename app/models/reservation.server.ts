@@ -15,7 +15,7 @@ import {
   type ReservationView,
 } from "./reservation";
 import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
-import { reserveKind, type Quota } from "./reserve-plan.server";
+import { reserveKind, type CartTake, type Quota } from "./reserve-plan.server";
 
 // A hold's token: shown once to the API client that made the hold, stored
 // only as its hash (holder.server.ts).
@@ -101,6 +101,7 @@ async function decideHold({
   requester,
   apiKeyId = null,
   customer = null,
+  cart = null,
   fairUse,
   policy,
   now,
@@ -115,6 +116,9 @@ async function decideHold({
   // who the hold is for (none: anonymous); a drop's product, or one with a
   // per-customer limit, is never held for nobody
   customer?: Customer | null;
+  // a hold of the shopper's cart: made only if the cart is unchanged, and
+  // takes its lines out of it in the same write
+  cart?: CartTake | null;
   fairUse: FairUse;
   policy: HoldPolicy;
   now: number;
@@ -142,6 +146,7 @@ async function decideHold({
     ttlMs: policy.ttlMs,
     lines,
     quotas,
+    cart,
   });
   if (created) return { ok: true, reservation: toView(created, policy, now), holdToken };
   // asked first: no wait or release could make these fit soon
@@ -175,7 +180,7 @@ function quotasFor(
 // Which cap refused the hold, if one did. The write decided; this read only
 // says why, for the message (a client's own holds are what changes it, so
 // it agrees with the write unless one of them ended in between).
-async function clientLimitReached({
+export async function clientLimitReached({
   database,
   quotas,
   lines,
@@ -208,7 +213,7 @@ async function clientLimitReached({
 }
 
 // Refusal is decided in the write; this read only says why, for the message.
-async function explainRefusal({
+export async function explainRefusal({
   database,
   lines,
   now,

@@ -34,7 +34,12 @@ export type ReserveCommand = {
   // one line per (product, warehouse): merged by the caller
   lines: ReservationLine[];
   quotas: Quota[];
+  // a hold of the shopper's cart (cart-hold.server.ts): made only if the
+  // cart is still at `revision`, and then the cart keeps only `rest`
+  cart: CartTake | null;
 };
+
+export type CartTake = { sessionHash: string; revision: number; rest: ReservationLine[] };
 
 // Client and address keys are hex digests (reservation.server.ts), ids
 // match ID_PATTERN: so every counter name below is plain text that needs no
@@ -49,6 +54,7 @@ function checkNames(command: ReserveCommand) {
     command.lines.every((l) => ID_PATTERN.test(l.productId) && ID_PATTERN.test(l.warehouseId)) &&
     hexKey.test(command.clientKey) &&
     hexKey.test(command.addressKey) &&
+    (command.cart === null || hexKey.test(command.cart.sessionHash)) &&
     (command.customerKey === null || hexKey.test(command.customerKey)) &&
     command.quotas.every((q) => hexKey.test(q.owner));
   if (!ok) throw new Error("reserve: an id or key that is not safe to name a counter");
@@ -87,6 +93,13 @@ const groupRows = `SELECT l.value->>'productId', l.value->>'warehouseId'
 const ofThisGroup = `r.id IN (SELECT value->>'id' FROM json_each(:commands))`;
 // ids are new uuids, so a row with one exists only if this group made it
 const wasCreated = `EXISTS (SELECT 1 FROM reservations r WHERE r.id = cl.reservation_id)`;
+// the carts whose hold this group made, and the lines each keeps
+const heldCarts = `SELECT c.value->>'cartSession' AS session_hash, c.value->'cartRest' AS rest FROM json_each(:commands) AS c
+                   WHERE c.value->>'cartSession' IS NOT NULL
+                     AND EXISTS (SELECT 1 FROM reservations r WHERE r.id = c.value->>'id')`;
+const cartRest = `SELECT h.session_hash, l.value->>'productId' AS product_id, l.value->>'warehouseId' AS warehouse_id,
+                         l.value->>'quantity' AS quantity
+                  FROM (${heldCarts}) AS h, json_each(h.rest) AS l`;
 
 // Pending, live holds of a quota's owner, and their units.
 const ownerHolds = (column: "client_key" | "address_key" | "customer_key") =>
@@ -100,7 +113,8 @@ const ownerUnits = (column: "client_key" | "address_key") =>
 // What a command needs: each line, units of its row; each quota, its
 // amount. Rows and quotas alike become (counter, amount) pairs.
 // A customer's units of a product with a per-customer limit are a counter
-// too ("customer-product:<customer>:<product>").
+// too ("customer-product:<customer>:<product>"), and so is a cart: one unit,
+// so two holds of one cart queued together make one hold ("cart:<session>").
 const needsOf = (command: string) =>
   `SELECT 'row:' || (l.value->>'productId') || ':' || (l.value->>'warehouseId') AS counter,
           l.value->>'quantity' AS amount
@@ -111,7 +125,9 @@ const needsOf = (command: string) =>
    SELECT 'customer-product:' || ${command}.customer_key || ':' || g.product_id, sum(l.value->>'quantity')
    FROM json_each(${command}.lines) AS l JOIN governed AS g ON g.product_id = l.value->>'productId'
    WHERE g.per_customer IS NOT NULL AND ${command}.customer_key IS NOT NULL
-   GROUP BY g.product_id`;
+   GROUP BY g.product_id
+   UNION ALL
+   SELECT 'cart:' || ${command}.cart_session, 1 WHERE ${command}.cart_session IS NOT NULL`;
 
 // A counter's value in the simulated state `s.counters` (a JSON object); one
 // that does not exist (a row nobody stocks) is -1, so nothing fits it.
@@ -133,14 +149,18 @@ const governed = `
       WHERE p.id IN (SELECT l.value->>'productId' FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l))`;
 
 // Whether a command may be held at all at its own clock: every drop line's
-// window is open (from starts_at, up to but not at ends_at), and a line
-// with a per-customer limit has a customer.
+// window is open (from starts_at, up to but not at ends_at), a line with a
+// per-customer limit has a customer, and a cart's hold finds the cart as it
+// was read.
 const admitted = (command: string) =>
   `NOT EXISTS (SELECT 1 FROM json_each(${command}.value->'lines') AS l
                JOIN governed AS g ON g.product_id = l.value->>'productId'
                WHERE (g.drop_id IS NOT NULL AND (${command}.value->>'now' < g.starts_at
                                                  OR ${command}.value->>'now' >= coalesce(g.ends_at, ${command}.value->>'now' + 1)))
-                  OR (g.per_customer IS NOT NULL AND ${command}.value->>'customerKey' IS NULL))`;
+                  OR (g.per_customer IS NOT NULL AND ${command}.value->>'customerKey' IS NULL))
+   AND (${command}.value->>'cartSession' IS NULL
+        OR EXISTS (SELECT 1 FROM carts k WHERE k.session_hash = ${command}.value->>'cartSession'
+                                         AND k.revision = ${command}.value->>'cartRevision'))`;
 
 // A hold with drop lines lasts its drops' length, the shortest of them,
 // or the server's if it also has ordinary lines and that is shorter; it
@@ -160,10 +180,10 @@ const taken = `(SELECT json_group_object(n.counter, ${counterValue} - n.amount) 
 const decide = `
   WITH RECURSIVE ${governed},
     command(seq, id, token_hash, session_hash, client_key, address_key, customer_key, api_key_id, now, ttl_ms,
-            lines, quotas, admitted) AS MATERIALIZED (
+            lines, quotas, cart_session, admitted) AS MATERIALIZED (
       SELECT key, value->>'id', value->>'tokenHash', value->>'sessionHash', value->>'clientKey',
              value->>'addressKey', value->>'customerKey', value->>'apiKeyId', value->>'now', value->>'ttlMs',
-             value->'lines', value->'quotas', ${admitted("c")}
+             value->'lines', value->'quotas', value->>'cartSession', ${admitted("c")}
       FROM json_each(:commands) AS c),
     -- one value per name: a quota named by several commands of the group
     -- counts once (the strictest, should their limits ever differ); an
@@ -194,7 +214,10 @@ const decide = `
         FROM (SELECT DISTINCT c.value->>'customerKey' AS customer_key, l.value->>'productId' AS product_id
               FROM json_each(:commands) AS c, json_each(c.value->'lines') AS l
               WHERE c.value->>'customerKey' IS NOT NULL) AS o
-        JOIN governed AS g ON g.product_id = o.product_id AND g.per_customer IS NOT NULL)
+        JOIN governed AS g ON g.product_id = o.product_id AND g.per_customer IS NOT NULL
+        UNION ALL
+        SELECT 'cart:' || (c.value->>'cartSession'), 1 FROM json_each(:commands) AS c
+        WHERE c.value->>'cartSession' IS NOT NULL)
       GROUP BY name),
     sim(seq, counters, fits) AS (
       SELECT -1, (SELECT json_group_object(name, free) FROM counter), 0
@@ -243,6 +266,17 @@ const reserveSql = {
           WHERE c.value->>'customerKey' IS NOT NULL AND c.value->>'displayName' IS NOT NULL
             AND EXISTS (SELECT 1 FROM reservations r WHERE r.id = c.value->>'id')
           ON CONFLICT (key) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at`,
+  // a cart's hold takes its lines out of the cart: what is left is `rest`
+  cartRest: `UPDATE cart_lines SET quantity = k.quantity
+          FROM (${cartRest}) AS k
+          WHERE cart_lines.session_hash = k.session_hash AND cart_lines.product_id = k.product_id
+            AND cart_lines.warehouse_id = k.warehouse_id`,
+  cartTaken: `DELETE FROM cart_lines
+          WHERE session_hash IN (SELECT session_hash FROM (${heldCarts}))
+            AND (session_hash, product_id, warehouse_id) NOT IN (SELECT session_hash, product_id, warehouse_id
+                                                                 FROM (${cartRest}))`,
+  cartRevision: `UPDATE carts SET revision = revision + 1, updated_at = :now
+          WHERE session_hash IN (SELECT session_hash FROM (${heldCarts}))`,
   created: reservationViewSql(ofThisGroup),
 };
 const reserveSqlEntries = Object.entries(reserveSql);
@@ -262,6 +296,9 @@ function toJson(command: ReserveCommand) {
     now: command.now,
     ttlMs: command.ttlMs,
     lines: command.lines,
+    cartSession: command.cart?.sessionHash ?? null,
+    cartRevision: command.cart?.revision ?? null,
+    cartRest: command.cart?.rest ?? [],
     quotas: command.quotas.map((q) => ({
       counter: quotaCounter(q),
       ...q,

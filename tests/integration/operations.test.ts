@@ -158,7 +158,7 @@ describe("logs", () => {
     await expect
       .poll(() => server.logs())
       .toContain(`request method=POST path=/api/cron/expire-reservations status=200`);
-    expect(server.logs()).toMatch(/^sweep trigger=http expired=2 idempotencyKeysPruned=0 ms=\d+$/m);
+    expect(server.logs()).toMatch(/^sweep trigger=http expired=2 idempotencyKeysPruned=0 cartsPruned=0 ms=\d+$/m);
     expect(server.logs()).toMatch(new RegExp(`status=200 ms=[\\d.]+ requestId=${id}$`, "m"));
     expect(server.logs()).not.toContain('{"');
   });

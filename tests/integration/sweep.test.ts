@@ -76,10 +76,10 @@ describe("sweep (the domain function behind every trigger)", () => {
       ),
     );
 
-    expect(await sweep({ database, now })).toEqual({ expired: 0, idempotencyKeysPruned: 2 });
+    expect(await sweep({ database, now })).toEqual({ expired: 0, idempotencyKeysPruned: 2, cartsPruned: 0 });
     const left = await database.reader.execute("SELECT key FROM idempotency_keys ORDER BY key");
     expect(left.rows.map((r) => r.key)).toEqual(["k2", "k3"]);
-    expect(await sweep({ database, now })).toEqual({ expired: 0, idempotencyKeysPruned: 0 });
+    expect(await sweep({ database, now })).toEqual({ expired: 0, idempotencyKeysPruned: 0, cartsPruned: 0 });
   });
 
   test("expires what is due, and keeps every event (the audit trail)", async () => {
@@ -87,7 +87,7 @@ describe("sweep (the domain function behind every trigger)", () => {
     await holds(database, 3, 0);
     const eventsBefore = await count(database, "SELECT count(*) AS n FROM events");
 
-    expect(await sweep({ database, now: TTL })).toEqual({ expired: 3, idempotencyKeysPruned: 0 });
+    expect(await sweep({ database, now: TTL })).toEqual({ expired: 3, idempotencyKeysPruned: 0, cartsPruned: 0 });
     // far in the future: events of any age stay
     await sweep({ database, now: TTL + 365 * 24 * 3_600_000 });
 

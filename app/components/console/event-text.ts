@@ -37,6 +37,7 @@ const holdWords: Record<string, string> = {
   reservation_expired: "Hold expired",
   reservation_extended: "Hold extended",
   reservation_offered: "Hold offered to the first in a drop's line",
+  reservation_changed: "Hold changed",
 };
 
 export function operatorOf(entry: AuditEntry): string | null {
