@@ -1,8 +1,9 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
+import type { BackInCart } from "~/models/cart";
 import type { ReservationStatus, ReservationView } from "~/models/reservation";
 import { paymentReference } from "~/models/reservation";
+import { orderTotal } from "./checkout-lines";
 import { formatClock } from "./countdown";
-import { formatPrice } from "./format";
 
 // The checkout page's parts: the pending hold with its countdown and its
 // three buttons, each settled state, and the order summary.
@@ -87,7 +88,7 @@ export function Pending({
             className="btn btn-primary w-full text-base"
             disabled={busy !== null}
           >
-            {busy === "pay" ? "Paying…" : `Pay ${total(reservation)} now`}
+            {busy === "pay" ? "Paying…" : `Pay ${orderTotal(reservation)} now`}
           </button>
         </Form>
         <Form method="post">
@@ -124,13 +125,15 @@ const settled = {
   },
   cancelledByShop: {
     title: "Cancelled by the shop",
-    text: "The shop cancelled this hold, so nothing was charged and the units went back on sale. If you still want them, you can reserve them again.",
+    text: "The shop cancelled this hold, so nothing was charged and the units went back on sale.",
+    again: "If you still want them, you can reserve them again.",
     badge: "Cancelled by the shop",
     tone: "bg-danger-50 text-danger-ink border-danger/40",
   },
   expired: {
     title: "Your hold expired",
-    text: "The time ran out before payment, so the units went back on sale. If they are still there, you can reserve them again.",
+    text: "The time ran out before payment, so the units went back on sale.",
+    again: "If they are still there, you can reserve them again.",
     badge: "Expired",
     tone: "bg-warn-50 text-warn-ink border-warn/50",
   },
@@ -139,9 +142,11 @@ const settled = {
 export function Settled({
   reservation,
   status,
+  backInCart,
 }: {
   reservation: ReservationView;
   status: Exclude<ReservationStatus, "pending">;
+  backInCart: BackInCart | null;
 }) {
   const screen = reservation.releasedBy === "shop" ? settled.cancelledByShop : settled[status];
   const first = reservation.items[0];
@@ -151,12 +156,28 @@ export function Settled({
         {screen.badge}
       </span>
       <h1 className="mt-4 text-3xl font-bold tracking-tight text-balance">{screen.title}</h1>
-      <p className="mt-3 text-pretty text-muted">{screen.text}</p>
+      <p className="mt-3 text-pretty text-muted">
+        {screen.text}
+        {"again" in screen && !backInCart ? ` ${screen.again}` : null}
+      </p>
+      {backInCart ? (
+        <p data-testid="back-in-cart" className="mt-3 font-medium text-pretty">
+          {backInCart.units === 1 ? "The item is" : "These items are"} back in your cart, so you can hold{" "}
+          {backInCart.units === 1 ? "it" : "them"} again in one click.
+        </p>
+      ) : null}
       <p className="mt-4 text-sm text-muted">
         Reference <span className="font-mono text-ink">{paymentReference(reservation.id)}</span>
       </p>
       <div className="mt-6 flex flex-wrap gap-3">
-        {status !== "confirmed" && first ? (
+        {backInCart ? (
+          <>
+            <HoldAgain revision={backInCart.revision} />
+            <Link to="/cart" className="btn btn-secondary">
+              View cart
+            </Link>
+          </>
+        ) : status !== "confirmed" && first ? (
           <Link to={`/products/${first.productId}`} className="btn btn-primary">
             {status === "expired" ? "Reserve again" : "Back to the product"}
           </Link>
@@ -169,45 +190,18 @@ export function Settled({
   );
 }
 
-function total(reservation: ReservationView): string {
-  const cents = reservation.items.reduce((sum, item) => sum + item.priceCents * item.quantity, 0);
-  return formatPrice(cents, reservation.items[0]?.currency ?? "INR");
-}
-
-export function Lines({ reservation }: { reservation: ReservationView }) {
+// The cart's own "Hold my cart", from here: the same form the cart page
+// posts, so a double click is one hold there too.
+function HoldAgain({ revision }: { revision: number }) {
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle" && navigation.formAction === "/cart";
   return (
-    <section aria-labelledby="summary" className="mt-8 card">
-      <h2 id="summary" className="border-b border-line px-5 py-4 font-semibold sm:px-6">
-        Order summary
-      </h2>
-      <ul className="divide-y divide-line">
-        {reservation.items.map((item) => (
-          <li key={`${item.productId}/${item.warehouseId}`} className="flex items-center gap-4 px-5 py-4 sm:px-6">
-            <img
-              src={item.imageUrl}
-              alt=""
-              width={64}
-              height={64}
-              className="size-16 shrink-0 rounded-lg bg-brand-50"
-            />
-            <div className="min-w-0 flex-1">
-              <Link to={`/products/${item.productId}`} className="font-medium hover:text-brand-700">
-                {item.productName}
-              </Link>
-              <p className="text-sm text-muted">
-                {item.quantity} × {formatPrice(item.priceCents, item.currency)} · from {item.warehouseName}
-              </p>
-            </div>
-            <p className="font-medium whitespace-nowrap">
-              {formatPrice(item.priceCents * item.quantity, item.currency)}
-            </p>
-          </li>
-        ))}
-      </ul>
-      <p className="flex justify-between border-t border-line px-5 py-4 text-lg font-semibold sm:px-6">
-        <span>Total</span>
-        <span>{total(reservation)}</span>
-      </p>
-    </section>
+    <Form method="post" action="/cart">
+      <input type="hidden" name="intent" value="hold" />
+      <input type="hidden" name="revision" value={revision} />
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? "Holding…" : "Hold again"}
+      </button>
+    </Form>
   );
 }

@@ -34,3 +34,8 @@ export type CartView = {
   totalCents: number;
   currency: string | null;
 };
+
+// A hold that ended without payment put its lines back in the shopper's
+// cart (unless it was a drop's, or the holder took them out): how many of
+// its units the cart has now, and the cart's revision, for "Hold again".
+export type BackInCart = { units: number; revision: number };

@@ -1,8 +1,8 @@
 import type { Database } from "~/infra/db/db.server";
-import { CART_IDLE_MS, MAX_CART_LINES, type CartLineView, type CartView } from "./cart";
+import { CART_IDLE_MS, MAX_CART_LINES, type BackInCart, type CartLineView, type CartView } from "./cart";
 import { governingDropId } from "./hold-rules.server";
 import { readStock } from "./inventory.server";
-import { ID_PATTERN, MAX_QUANTITY_PER_LINE, type ReservationLine } from "./reservation";
+import { ID_PATTERN, MAX_QUANTITY_PER_LINE, type ReservationLine, type ReservationView } from "./reservation";
 
 // A shopper's cart, kept per browser session (its hash). Every change is
 // one guarded write that also moves the cart's revision on, so a "Hold my
@@ -94,6 +94,28 @@ export async function cartRevision({
     args: { sessionHash },
   });
   return Number(result.rows[0]?.revision ?? 0);
+}
+
+// A hold that ended unpaid put its lines back in the cart
+// (cart-returns.server.ts): how many of its units the cart has now, if any.
+export async function backInCart({
+  database,
+  sessionHash,
+  reservation,
+  now,
+}: {
+  database: Database;
+  sessionHash: string | null;
+  reservation: ReservationView;
+  now: number;
+}): Promise<BackInCart | null> {
+  if (!sessionHash || reservation.status === "pending" || reservation.status === "confirmed") return null;
+  const cart = await readCart({ database, sessionHash, now });
+  const units = reservation.items.reduce((sum, item) => {
+    const line = cart.lines.find((l) => l.productId === item.productId && l.warehouseId === item.warehouseId);
+    return sum + Math.min(item.quantity, line?.quantity ?? 0);
+  }, 0);
+  return units > 0 ? { units, revision: cart.revision } : null;
 }
 
 // The header's count: units in the cart, one cheap read.

@@ -80,3 +80,16 @@ export async function expireDue({
     if (count < batchSize) return expired;
   }
 }
+
+// A holder looking at their own hold just past its expiry need not wait for
+// the sweep to see its lines back in their cart: the same cleanup runs for
+// that one hold now. Its guard is the sweep's, so the two never both
+// expire it, and a hold already swept costs only the read.
+export async function expireHold({ database, id, now }: { database: Database; id: string; now: number }) {
+  const current = await database.reader.execute({
+    sql: "SELECT 1 FROM reservations WHERE id = :id AND status = 'pending' AND expires_at <= :now",
+    args: { id, now },
+  });
+  if (current.rows.length === 0) return;
+  await database.write(expireStatements(`r.id = :id`, { id, now }));
+}

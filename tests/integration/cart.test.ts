@@ -4,7 +4,7 @@ import { CART_IDLE_MS } from "~/models/cart";
 import { holdCart, type CartHoldMode } from "~/models/cart-hold.server";
 import { addToCart, moveCartLine, readCart, setCartLine } from "~/models/carts.server";
 import { shopCustomer } from "~/models/customers.server";
-import { expireDue } from "~/models/expiry.server";
+import { expireDue, expireHold } from "~/models/expiry.server";
 import { release } from "~/models/hold-changes.server";
 import { hashSecret } from "~/models/holder.server";
 import { sweep } from "~/models/maintenance.server";
@@ -332,6 +332,19 @@ describe("a hold that ends puts its lines back in the cart", () => {
     const database = await setup();
     await heldCart(database);
     expect(await expireDue({ database, now: TTL })).toBe(1);
+    expect(await lines(database)).toEqual(merged);
+  });
+
+  test("on expiry, as soon as the holder looks at it (before any sweep)", async () => {
+    const database = await setup();
+    const id = await heldCart(database);
+    await expireHold({ database, id, now: TTL - 1 });
+    expect(await lines(database)).toEqual([
+      ["lamp", "blr-01", 1],
+      ["rug", "blr-01", 1],
+    ]);
+    await expireHold({ database, id, now: TTL });
+    await expireHold({ database, id, now: TTL + 1 });
     expect(await lines(database)).toEqual(merged);
   });
 
