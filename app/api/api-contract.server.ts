@@ -4,6 +4,7 @@ import type { ProductView } from "~/models/inventory";
 import {
   displayNameSchema,
   MAX_LINES_PER_HOLD,
+  MAX_QUANTITY_PER_LINE,
   reservationLineSchema,
   reservationStatuses,
   type ReservationView,
@@ -55,6 +56,29 @@ const holdOfOneLine = reserveLineRequest.transform(({ customer, ...line }) => ({
 export function reserveRequestBody(body: unknown) {
   return typeof body === "object" && body !== null && "items" in body ? holdOfCart : holdOfOneLine;
 }
+
+// A change of a pending hold's lines: lines to add (all or nothing), or one
+// line's new quantity, where 0 takes the line out.
+export const addItemsRequest = z
+  .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD) })
+  .strict()
+  .openapi("AddItemsRequest", {
+    example: { items: [{ productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 }] },
+  });
+
+// built on the model's line rather than ReservationLine, whose quantity of
+// at least 1 the document would otherwise add to this one
+export const setItemRequest = reservationLineSchema
+  .extend({
+    quantity: z
+      .number({ invalid_type_error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be at least 0")
+      .max(MAX_QUANTITY_PER_LINE, `must be at most ${MAX_QUANTITY_PER_LINE}`)
+      .openapi({ description: "The line's new quantity; 0 takes it out (and the last line out releases the hold)." }),
+  })
+  .strict()
+  .openapi("SetItemRequest", { example: { productId: "aurora-headphones", warehouseId: "blr-01", quantity: 2 } });
 
 // confirm, release and extend take no body; `{}` is accepted too
 export const emptyRequest = z.object({}).strict().openapi("EmptyRequest");

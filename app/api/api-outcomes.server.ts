@@ -2,6 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { toApiReservation } from "~/api/api-contract.server";
 import { takeWrite } from "~/http/rate-limit.server";
 import type { ChangeOutcome } from "~/models/hold-changes.server";
+import type { ItemsChangeOutcome } from "~/models/hold-items.server";
 import type { CustomerLimit } from "~/models/reservation";
 import type { ClientLimit, ReserveOutcome } from "~/models/reservation.server";
 import { apiError, apiJson } from "./api.server";
@@ -123,5 +124,39 @@ export function changeResponse(outcome: ChangeOutcome): Response {
       return apiError(409, "invalid_state", stateMessages[outcome.reservation.status], {
         details: { reservation: toApiReservation(outcome.reservation) },
       });
+  }
+}
+
+// A change of a hold's lines: the hold's own refusals as for confirm, and
+// the units it asks for refused in exactly a new hold's words.
+export function itemsChangeResponse(outcome: ItemsChangeOutcome): Response {
+  if (outcome.ok) return apiJson({ reservation: toApiReservation(outcome.reservation) });
+  switch (outcome.code) {
+    case "not_found":
+    case "reservation_expired":
+    case "invalid_state":
+      return changeResponse(outcome);
+    case "too_many_lines":
+      return apiError(409, "too_many_lines", `A hold has at most ${outcome.limit} lines`, {
+        details: { limit: outcome.limit },
+      });
+    case "line_too_large": {
+      const { productId, warehouseId, limit } = outcome;
+      return apiError(
+        409,
+        "line_too_large",
+        `At most ${limit} of ${productId} from ${warehouseId} in one hold; this change would take more`,
+        { details: { productId, warehouseId, limit } },
+      );
+    }
+    case "drop_product":
+      return apiError(
+        409,
+        "drop_product",
+        `Sold in a drop, so held only in a hold made in the drop, not added to this one: ${outcome.productIds.join(", ")}`,
+        { details: { productIds: outcome.productIds } },
+      );
+    case "lines_refused":
+      return reserveResponse(outcome.refusal);
   }
 }

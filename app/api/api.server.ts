@@ -31,7 +31,10 @@ export type ApiErrorCode =
   | "product_in_drop"
   | "customer_required"
   | "customer_limit_reached"
-  | "drop_not_live";
+  | "drop_not_live"
+  | "too_many_lines"
+  | "line_too_large"
+  | "drop_product";
 
 export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
   const headers = new Headers(init.headers);

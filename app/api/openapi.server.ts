@@ -21,6 +21,7 @@ import {
   statsQuery,
 } from "./admin-contract.server";
 import {
+  addItemsRequest,
   createdReservation,
   emptyRequest,
   errorBody,
@@ -30,6 +31,7 @@ import {
   product,
   reservation,
   reserveRequest,
+  setItemRequest,
   warehouse,
 } from "./api-contract.server";
 import {
@@ -159,6 +161,53 @@ function build() {
     409: error("invalid_state, or extension_limit_reached"),
     410: error("reservation_expired"),
   });
+
+  // a change of a pending hold's lines; the hold keeps its expiresAt
+  const itemsRefusals = {
+    400: error("Invalid body (the message names the field), or a malformed Idempotency-Key"),
+    401: error(
+      "unauthorized: an hfk_ key that is unknown or revoked; customer_required: more of a product with a " +
+        "per-customer limit on a hold without a customer",
+    ),
+    404: error("No such reservation for this holder, or no such product in that warehouse"),
+    409: error(
+      "invalid_state (confirmed or released); insufficient_stock (details: each short line with the extra units " +
+        "asked for and what is left); too_many_lines (details.limit); line_too_large (details: productId, " +
+        "warehouseId, limit); drop_product (details.productIds: a drop's product joins only a hold made in its " +
+        "drop); product_archived, drop_not_started, drop_ended, customer_limit_reached, client_limit_reached as " +
+        "for a new hold; or idempotency_conflict (same key, other body)",
+    ),
+    410: error("reservation_expired"),
+    413: error("Body over 64 KB"),
+    415: error("unsupported_media_type: send application/json"),
+    425: error("idempotency_in_progress: the first request with this key is still running"),
+    429: error("rate_limited (see Retry-After)"),
+  };
+  const itemsChange = (method: "post" | "patch", summary: string, body: z.ZodTypeAny, answer: string) =>
+    registry.registerPath({
+      method,
+      path: "/api/reservations/{id}/items",
+      summary,
+      security: [{ holdToken: [] }, { apiKey: [] }],
+      request: {
+        params: reservationId,
+        headers: z.object({ "Idempotency-Key": idempotencyKeyHeader.optional() }),
+        body: { content: { "application/json": { schema: body } } },
+      },
+      responses: { 200: json(z.object({ reservation }), answer), ...itemsRefusals },
+    });
+  itemsChange(
+    "post",
+    "Add lines to a pending hold, all or nothing (more of a line it has adds to it); never extends it",
+    addItemsRequest,
+    "The reservation with the lines added",
+  );
+  itemsChange(
+    "patch",
+    "Set one line's quantity: more is checked like a new hold, fewer frees units at once, 0 takes the line out",
+    setItemRequest,
+    "The reservation as it is now: released if its last line was taken out",
+  );
 
   registry.registerComponent("securitySchemes", "adminToken", {
     type: "http",
@@ -459,11 +508,11 @@ function build() {
     path: "/api/events",
     summary: "The key's event feed: what happened to its customers' holds, oldest first, from a cursor",
     description:
-      "The holds made with this key: created, confirmed, released, expired, extended and offered, in id order, " +
-      "strictly after `after`. JSON a page at a time: pass `next` as `after` to go on. With Accept: " +
-      "text/event-stream, a stream instead: everything after Last-Event-ID (else `after`, else now) is replayed, " +
-      "then new events follow live, each an `event: reservation` frame whose SSE id is the event's id; it ends " +
-      "when the key is revoked.",
+      "The holds made with this key: created, confirmed, released, expired, extended, offered and changed (its " +
+      "lines), in id order, strictly after `after`. JSON a page at a time: pass `next` as `after` to go on. With " +
+      "Accept: text/event-stream, a stream instead: everything after Last-Event-ID (else `after`, else now) is " +
+      "replayed, then new events follow live, each an `event: reservation` frame whose SSE id is the event's id; " +
+      "it ends when the key is revoked.",
     security: [{ apiKey: [] }],
     request: { query: keyEventsQuery, headers: resumeHeaders },
     responses: {

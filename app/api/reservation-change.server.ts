@@ -4,7 +4,7 @@ import type { Database } from "~/infra/db/db.server";
 import type { ChangeOutcome } from "~/models/hold-changes.server";
 import type { Holder } from "~/models/holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
-import { apiCaller } from "./api-caller.server";
+import { apiCaller, type ApiCaller } from "./api-caller.server";
 import { admitWrite, changeResponse } from "./api-outcomes.server";
 import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
 import { idempotent } from "./idempotent-response.server";
@@ -41,7 +41,21 @@ export function reservationChange(
     const run = async () => changeResponse(await command({ database, id, holder, policy, now: clock() }));
     const admit = () => admitWrite(context, { apiKeyId: apiKeyId ?? undefined });
     if (!honoursKey) return admit() ?? run();
-    const caller = apiKeyId !== null ? `key:${apiKeyId}` : (holder.tokenHash ?? holder.sessionHash ?? "anonymous");
-    return idempotent({ request, database, clock, scope: `${id}:${caller}`, body: body.text, admit, respond: run });
+    return idempotent({
+      request,
+      database,
+      clock,
+      scope: holdScope(id, from.caller),
+      body: body.text,
+      admit,
+      respond: run,
+    });
   });
+}
+
+// Where a hold's Idempotency-Keys live: the hold and the credential its
+// caller proved, so one caller's key never replays another's answer.
+export function holdScope(id: string, { holder, apiKeyId }: ApiCaller): string {
+  const caller = apiKeyId !== null ? `key:${apiKeyId}` : (holder.tokenHash ?? holder.sessionHash ?? "anonymous");
+  return `${id}:${caller}`;
 }
