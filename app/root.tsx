@@ -1,8 +1,10 @@
-import type { LinksFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLocation } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLocation, useRouteLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useNonce } from "~/components/nonce";
 import { SiteFooter, SiteHeader } from "~/components/site-header";
+import { sessionHolder } from "~/http/session.server";
+import { cartRevision, cartUnits } from "~/models/carts.server";
 import styles from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -10,8 +12,24 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
+// The header's cart: its units, and its revision, which tells the other open
+// tabs when it changed (components/cart/cart-link.tsx). Remix reloads this
+// after every form and fetcher, so the count follows each change.
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { database, env } = context.app;
+  const { sessionHash } = await sessionHolder(request, env.SESSION_SECRET);
+  if (!sessionHash) return { cart: { units: 0, revision: 0 } };
+  const [units, revision] = await Promise.all([
+    cartUnits({ database, sessionHash }),
+    cartRevision({ database, sessionHash }),
+  ]);
+  return { cart: { units, revision } };
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
   const nonce = useNonce();
+  // an error page has no loader data: its header shows the cart without a count
+  const cart = useRouteLoaderData<typeof loader>("root")?.cart ?? null;
   // the console (/admin) has its own header and no shop footer
   const inConsole = /^\/admin(\/|$)/.test(useLocation().pathname);
   return (
@@ -27,7 +45,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
           children
         ) : (
           <>
-            <SiteHeader />
+            <SiteHeader cart={cart} />
             <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 sm:px-6">
               {children}
             </main>

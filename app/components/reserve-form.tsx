@@ -1,14 +1,17 @@
-import { Form, useNavigation } from "@remix-run/react";
+import { Form, Link, useFetcher, useNavigation } from "@remix-run/react";
 import { useId, useState } from "react";
 import type { StockLevel } from "~/models/inventory";
+import { BackToCart } from "./cart/back-to-cart";
 import { bestWarehouse, FEW_LEFT } from "./stock";
 
 // The product page's reserve form: a warehouse (with its live count) and a
-// quantity. A plain form first; with JavaScript the counts are live and
-// the quantity is bounded by what the chosen warehouse has.
+// quantity, to reserve now or to add to the cart. A plain form first; with
+// JavaScript the counts are live, the quantity is bounded by what the
+// chosen warehouse has, and adding to the cart happens in place.
 
-// What the server says when a hold could not be had, for the form to show.
-export type ReserveFailure = {
+// What the server says when a hold (or an add to the cart) could not be
+// had, for the form to show.
+type ReserveFailure = {
   fieldErrors?: Partial<Record<"warehouseId" | "quantity", string>>;
   formError?: string;
   // where the shopper can still get it; the form starts from there
@@ -16,27 +19,53 @@ export type ReserveFailure = {
   attempt: number;
 };
 
+// What went into the cart.
+type AddedToCart = { added: { warehouseId: string; quantity: number }; attempt: number };
+
+export type ReserveAnswer = ReserveFailure | AddedToCart;
+
 export function ReserveForm({
   stock,
   available,
   holdFor,
   maxPerLine,
-  failure,
+  answer,
 }: {
   stock: StockLevel[];
   available: number;
   holdFor: string;
   maxPerLine: number;
-  failure: ReserveFailure | undefined;
+  // the answer to the form sent without JavaScript (or to Reserve)
+  answer: ReserveAnswer | undefined;
 }) {
-  const suggested = failure?.suggestion;
+  const adding = useFetcher<ReserveAnswer>();
+  // the newest answer, whichever way the form went
+  const latest = [answer, adding.data].reduce<ReserveAnswer | undefined>(
+    (newest, a) => (a && (!newest || a.attempt > newest.attempt) ? a : newest),
+    undefined,
+  );
+  const failure = latest && !("added" in latest) ? latest : undefined;
+  const added = latest && "added" in latest ? latest.added : undefined;
+  const suggested = answer && !("added" in answer) ? answer.suggestion : undefined;
   const [warehouseId, setWarehouseId] = useState(suggested?.warehouseId ?? bestWarehouse(stock)?.warehouseId ?? "");
   const [quantity, setQuantity] = useState(String(suggested?.quantity ?? 1));
   const selected = stock.find((s) => s.warehouseId === warehouseId);
   const errorId = useId();
 
   return (
-    <Form method="post" className="mt-8 card p-5 sm:p-6" aria-describedby={failure?.formError ? errorId : undefined}>
+    <Form
+      method="post"
+      className="mt-8 card p-5 sm:p-6"
+      aria-describedby={failure?.formError ? errorId : undefined}
+      onSubmit={(event) => {
+        // "Add to cart" stays on the page: the same form, sent by a fetcher
+        const submitter = event.nativeEvent instanceof SubmitEvent ? event.nativeEvent.submitter : null;
+        if (!(submitter instanceof HTMLButtonElement) || submitter.value !== "cart") return;
+        event.preventDefault();
+        adding.submit(submitter, { method: "post", preventScrollReset: true });
+      }}
+    >
+      <BackToCart />
       <WarehouseChoices
         stock={stock}
         choosable={available > 0}
@@ -66,12 +95,28 @@ export function ReserveForm({
           selected={selected}
           holdFor={holdFor}
           error={failure?.fieldErrors?.quantity}
+          adding={adding.state !== "idle"}
         />
       ) : (
         <p className="mt-6 rounded-lg bg-surface px-4 py-3 text-sm font-medium text-muted">
           Sold out everywhere for now. Holds that run out put units back on sale, so check again soon.
         </p>
       )}
+
+      {/* always in the page, so a screen reader hears what is added to it */}
+      <div role="status">
+        {added ? (
+          <p className="mt-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-1 rounded-lg border border-ok/30 bg-ok-50 px-4 py-3 text-sm font-medium text-ok-ink">
+            <span>
+              Added {added.quantity} from {stock.find((s) => s.warehouseId === added.warehouseId)?.warehouseName} to
+              your cart
+            </span>
+            <Link to="/cart" className="font-semibold underline underline-offset-2 hover:text-ink">
+              View cart
+            </Link>
+          </p>
+        ) : null}
+      </div>
     </Form>
   );
 }
@@ -153,6 +198,7 @@ function QuantityAndSubmit({
   selected,
   holdFor,
   error,
+  adding,
 }: {
   quantity: string;
   onQuantity: (quantity: string) => void;
@@ -160,12 +206,13 @@ function QuantityAndSubmit({
   selected: StockLevel | undefined;
   holdFor: string;
   error: string | undefined;
+  adding: boolean;
 }) {
   const navigation = useNavigation();
-  const submitting = navigation.state !== "idle" && navigation.formMethod === "POST";
+  const reserving = navigation.state !== "idle" && navigation.formMethod === "POST";
   const ids = { hint: useId(), error: useId() };
   return (
-    <div className="mt-6 flex flex-wrap items-end gap-4">
+    <div className="mt-6 flex flex-wrap items-end gap-3 sm:gap-4">
       <div>
         <label htmlFor="quantity" className="block text-sm font-medium">
           Quantity
@@ -185,12 +232,29 @@ function QuantityAndSubmit({
           className="mt-1 block w-24 rounded-lg border border-line bg-card px-3 py-2.5 text-base"
         />
       </div>
-      <button type="submit" className="btn btn-primary flex-1 sm:flex-none" disabled={submitting}>
-        {submitting ? "Reserving…" : "Reserve"}
-      </button>
+      <div className="flex min-w-60 flex-1 gap-3 sm:flex-none">
+        <button
+          type="submit"
+          name="intent"
+          value="reserve"
+          className="btn btn-primary flex-1 sm:flex-none"
+          disabled={reserving}
+        >
+          {reserving ? "Reserving…" : "Reserve"}
+        </button>
+        <button
+          type="submit"
+          name="intent"
+          value="cart"
+          className="btn btn-secondary flex-1 sm:flex-none"
+          disabled={adding}
+        >
+          {adding ? "Adding…" : "Add to cart"}
+        </button>
+      </div>
       <p id={ids.hint} className="w-full text-sm text-muted">
         {selected ? `Up to ${max} from ${selected.warehouseName}. ` : ""}
-        Held for you for {holdFor} while you pay.
+        Reserve holds it for you for {holdFor} while you pay; or add it to your cart and hold everything at once.
       </p>
       {error ? (
         <p id={ids.error} className="w-full text-sm text-danger-ink">

@@ -1,6 +1,7 @@
 import { Link, NavLink } from "@remix-run/react";
+import { CartLink, type HeaderCart } from "./cart/cart-link";
 
-export function SiteHeader() {
+export function SiteHeader({ cart }: { cart: HeaderCart }) {
   const nav = ({ isActive }: { isActive: boolean }) =>
     `rounded-md px-2 py-2 text-sm font-medium whitespace-nowrap sm:px-3 ${isActive ? "bg-brand-50 text-brand-700" : "text-muted hover:text-ink"}`;
   return (
@@ -14,9 +15,10 @@ export function SiteHeader() {
       <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
         <Link to="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight text-brand-900">
           <img src="/favicon.svg" alt="" width={28} height={28} />
-          Holdfast
+          {/* on a phone the mark alone, so the menu and the cart fit beside it */}
+          <span className="sr-only sm:not-sr-only">Holdfast</span>
         </Link>
-        <nav aria-label="Main" className="flex gap-0.5 sm:gap-1">
+        <nav aria-label="Main" className="flex items-center gap-0.5 sm:gap-1">
           <NavLink to="/products" className={nav}>
             Shop
           </NavLink>
@@ -26,6 +28,7 @@ export function SiteHeader() {
           <NavLink to="/docs" className={nav}>
             How it works
           </NavLink>
+          <CartLink cart={cart} />
         </nav>
       </div>
     </header>
