@@ -34,6 +34,15 @@ async function setup() {
 const lines = async (database: Database, now = 0) =>
   (await readCart({ database, sessionHash: session, now })).lines.map((l) => [l.productId, l.warehouseId, l.quantity]);
 
+const add = (
+  database: Database,
+  productId: string,
+  warehouseId: string,
+  quantity: number,
+  now: number,
+  sessionHash = session,
+) => addToCart({ database, sessionHash, line: { productId, warehouseId, quantity }, now });
+
 function holdMyCart(
   database: Database,
   revision: number,
@@ -55,28 +64,9 @@ function holdMyCart(
 describe("the cart", () => {
   test("adds, merges, sets and removes lines, each change moving the revision on", async () => {
     const database = await setup();
-    expect(
-      await addToCart({
-        database,
-        sessionHash: session,
-        line: { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
-        now: 1,
-      }),
-    ).toEqual({ ok: true });
-    expect(
-      await addToCart({
-        database,
-        sessionHash: session,
-        line: { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
-        now: 2,
-      }),
-    ).toEqual({ ok: true });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "rug", warehouseId: "blr-01", quantity: 1 },
-      now: 3,
-    });
+    expect(await add(database, "lamp", "blr-01", 2, 1)).toEqual({ ok: true });
+    expect(await add(database, "lamp", "blr-01", 1, 2)).toEqual({ ok: true });
+    await add(database, "rug", "blr-01", 1, 3);
     expect(await lines(database)).toEqual([
       ["lamp", "blr-01", 3],
       ["rug", "blr-01", 1],
@@ -98,17 +88,15 @@ describe("the cart", () => {
 
   test("refuses what it cannot hold, and stores nothing for a refusal", async () => {
     const database = await setup();
-    const add = (productId: string, warehouseId: string, quantity = 1) =>
-      addToCart({ database, sessionHash: session, line: { productId, warehouseId, quantity }, now: 1 });
-    expect(await add("lamp", "hyd-01")).toEqual({ ok: false, code: "not_found" });
-    expect(await add("nope", "blr-01")).toEqual({ ok: false, code: "not_found" });
-    expect(await add("lamp'--", "blr-01")).toEqual({ ok: false, code: "not_found" });
+    expect(await add(database, "lamp", "hyd-01", 1, 1)).toEqual({ ok: false, code: "not_found" });
+    expect(await add(database, "nope", "blr-01", 1, 1)).toEqual({ ok: false, code: "not_found" });
+    expect(await add(database, "lamp'--", "blr-01", 1, 1)).toEqual({ ok: false, code: "not_found" });
     await database.write({ archive: { sql: "UPDATE products SET archived = 1 WHERE id = 'rug'", args: {} } });
-    expect(await add("rug", "blr-01")).toEqual({ ok: false, code: "product_archived" });
+    expect(await add(database, "rug", "blr-01", 1, 1)).toEqual({ ok: false, code: "product_archived" });
     const carts = await database.reader.execute("SELECT count(*) AS n FROM carts");
     expect(Number(carts.rows[0]?.n)).toBe(0);
-    expect(await add("lamp", "blr-01", 100)).toEqual({ ok: true });
-    expect(await add("lamp", "blr-01", 1)).toEqual({ ok: false, code: "line_full" });
+    expect(await add(database, "lamp", "blr-01", 100, 1)).toEqual({ ok: true });
+    expect(await add(database, "lamp", "blr-01", 1, 2)).toEqual({ ok: false, code: "line_full" });
     expect(
       await setCartLine({
         database,
@@ -123,18 +111,8 @@ describe("the cart", () => {
 
   test("moves a line to another warehouse, merging with a line already there", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "del-01", quantity: 2 },
-      now: 1,
-    });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "mum-01", quantity: 1 },
-      now: 2,
-    });
+    await add(database, "lamp", "del-01", 2, 1);
+    await add(database, "lamp", "mum-01", 1, 2);
     expect(
       await moveCartLine({
         database,
@@ -161,19 +139,9 @@ describe("the cart", () => {
 
   test("a cart idle for 30 days is swept; a newer one stays", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
-      now: 0,
-    });
+    await add(database, "lamp", "blr-01", 1, 0);
     const other = hashSecret("browser-2");
-    await addToCart({
-      database,
-      sessionHash: other,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
-      now: 1000,
-    });
+    await add(database, "lamp", "blr-01", 1, 1000, other);
     expect((await sweep({ database, now: CART_IDLE_MS })).cartsPruned).toBe(0);
     expect((await sweep({ database, now: CART_IDLE_MS + 1 })).cartsPruned).toBe(1);
     expect(await lines(database)).toEqual([]);
@@ -184,18 +152,8 @@ describe("the cart", () => {
 describe("Hold my cart", () => {
   test("holds every line as one hold and empties the cart in the same write", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
-      now: 1,
-    });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "rug", warehouseId: "blr-01", quantity: 1 },
-      now: 2,
-    });
+    await add(database, "lamp", "blr-01", 2, 1);
+    await add(database, "rug", "blr-01", 1, 2);
     const outcome = await holdMyCart(database, 2);
     if (!outcome.ok) throw new Error(outcome.code);
     const hold = await getReservation({ database, id: outcome.reservationId, holder, policy, now: 10 });
@@ -209,12 +167,7 @@ describe("Hold my cart", () => {
 
   test("submitted twice (even at once) makes one hold, and the second answer names it", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
-      now: 1,
-    });
+    await add(database, "lamp", "blr-01", 2, 1);
     const [first, second] = await Promise.all([holdMyCart(database, 1), holdMyCart(database, 1)]);
     expect(first).toMatchObject({ ok: true });
     expect(second).toEqual(first);
@@ -225,12 +178,7 @@ describe("Hold my cart", () => {
 
   test("a cart changed since the form was made is not held", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
-      now: 1,
-    });
+    await add(database, "lamp", "blr-01", 2, 1);
     await setCartLine({
       database,
       sessionHash: session,
@@ -246,18 +194,8 @@ describe("Hold my cart", () => {
 
   test("a short line refuses the whole cart, changes nothing, and says what is left where", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "del-01", quantity: 2 },
-      now: 1,
-    });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "rug", warehouseId: "blr-01", quantity: 1 },
-      now: 2,
-    });
+    await add(database, "lamp", "del-01", 2, 1);
+    await add(database, "rug", "blr-01", 1, 2);
     const before = await rawCounts(database);
     const outcome = await holdMyCart(database, 2);
     expect(outcome).toMatchObject({ ok: false, code: "insufficient_stock" });
@@ -275,18 +213,8 @@ describe("Hold my cart", () => {
 
   test("Hold what's available holds each line at what is left, and leaves the rest in the cart", async () => {
     const database = await setup();
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "del-01", quantity: 2 },
-      now: 1,
-    });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "rug", warehouseId: "blr-01", quantity: 1 },
-      now: 2,
-    });
+    await add(database, "lamp", "del-01", 2, 1);
+    await add(database, "rug", "blr-01", 1, 2);
     const outcome = await holdMyCart(database, 2, { mode: "available" });
     if (!outcome.ok) throw new Error(outcome.code);
     const hold = await getReservation({ database, id: outcome.reservationId, holder, policy, now: 10 });
@@ -300,27 +228,12 @@ describe("Hold my cart", () => {
 
 describe("a hold that ends puts its lines back in the cart", () => {
   async function heldCart(database: Database) {
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
-      now: 0,
-    });
+    await add(database, "lamp", "blr-01", 2, 0);
     const outcome = await holdMyCart(database, 1);
     if (!outcome.ok) throw new Error(outcome.code);
     // meanwhile the shopper put more of it, and something else, in the cart
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "lamp", warehouseId: "blr-01", quantity: 1 },
-      now: 1,
-    });
-    await addToCart({
-      database,
-      sessionHash: session,
-      line: { productId: "rug", warehouseId: "blr-01", quantity: 1 },
-      now: 2,
-    });
+    await add(database, "lamp", "blr-01", 1, 1);
+    await add(database, "rug", "blr-01", 1, 2);
     return outcome.reservationId;
   }
   const merged = [
