@@ -266,7 +266,12 @@ const reserveSql = {
           WHERE c.value->>'customerKey' IS NOT NULL AND c.value->>'displayName' IS NOT NULL
             AND EXISTS (SELECT 1 FROM reservations r WHERE r.id = c.value->>'id')
           ON CONFLICT (key) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at`,
-  // a cart's hold takes its lines out of the cart: what is left is `rest`
+  created: reservationViewSql(ofThisGroup),
+};
+// A cart's hold also takes its lines out of the cart (what is left is
+// `rest`). Only a group with such a hold runs these: the shop's other holds
+// and every API hold skip three statements.
+const cartSql = {
   cartRest: `UPDATE cart_lines SET quantity = k.quantity
           FROM (${cartRest}) AS k
           WHERE cart_lines.session_hash = k.session_hash AND cart_lines.product_id = k.product_id
@@ -277,9 +282,9 @@ const reserveSql = {
                                                                  FROM (${cartRest}))`,
   cartRevision: `UPDATE carts SET revision = revision + 1, updated_at = :now
           WHERE session_hash IN (SELECT session_hash FROM (${heldCarts}))`,
-  created: reservationViewSql(ofThisGroup),
 };
 const reserveSqlEntries = Object.entries(reserveSql);
+const reserveWithCartSqlEntries = Object.entries({ ...reserveSql, ...cartSql });
 
 function toJson(command: ReserveCommand) {
   checkNames(command);
@@ -315,7 +320,12 @@ export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
       commands: JSON.stringify(commands.map(toJson)),
     };
     return {
-      statements: Object.fromEntries(reserveSqlEntries.map(([name, sql]) => [name, { sql, args }])),
+      statements: Object.fromEntries(
+        (commands.some((c) => c.cart !== null) ? reserveWithCartSqlEntries : reserveSqlEntries).map(([name, sql]) => [
+          name,
+          { sql, args },
+        ]),
+      ),
       outcomes(results) {
         const created = viewRowsById(results.created);
         return commands.map((c) => created.get(c.id) ?? null);

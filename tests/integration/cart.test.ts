@@ -176,6 +176,41 @@ describe("Hold my cart", () => {
     expect(counts.find((c) => c.productId === "lamp" && c.warehouseId === "blr-01")?.reserved).toBe(2);
   });
 
+  test("two holds of one cart queued together make one hold, and the cart changes once", async () => {
+    const database = await setup();
+    await add(database, "lamp", "blr-01", 2, 1);
+    const ofTheCart = () =>
+      reserve({
+        database,
+        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 2 }],
+        holder: { sessionHash: session },
+        ...uncapped,
+        cart: { sessionHash: session, revision: 1, rest: [] },
+        policy,
+        now: 5,
+      });
+    // the writer takes the first command at once and queues the rest
+    // meanwhile: so the two holds of the cart are decided in one group
+    const [other, ...outcomes] = await Promise.all([
+      reserve({
+        database,
+        items: [{ productId: "rug", warehouseId: "blr-01", quantity: 1 }],
+        holder: { sessionHash: null },
+        ...uncapped,
+        policy,
+        now: 5,
+      }),
+      ofTheCart(),
+      ofTheCart(),
+    ]);
+    expect(other?.ok).toBe(true);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(
+      (await rawCounts(database)).find((c) => c.productId === "lamp" && c.warehouseId === "blr-01")?.reserved,
+    ).toBe(2);
+    expect((await readCart({ database, sessionHash: session, now: 0 })).revision).toBe(2);
+  });
+
   test("a cart changed since the form was made is not held", async () => {
     const database = await setup();
     await add(database, "lamp", "blr-01", 2, 1);
