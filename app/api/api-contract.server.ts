@@ -35,8 +35,30 @@ export const customerSchema = z
   .strict()
   .openapi("Customer", { example: { id: "customer-8812", displayName: "Asha K." } });
 
+// Lines of one hold: one (product, warehouse) may come in several lines,
+// which are one line of the hold, so their sum is what must fit a line.
+const holdLines = z
+  .array(reservationLine)
+  .min(1)
+  .max(MAX_LINES_PER_HOLD)
+  .superRefine((lines, context) => {
+    const sums = new Map<string, number>();
+    for (const line of lines) {
+      const key = JSON.stringify([line.productId, line.warehouseId]);
+      const sum = (sums.get(key) ?? 0) + line.quantity;
+      sums.set(key, sum);
+      if (sum > MAX_QUANTITY_PER_LINE) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must ask for at most ${MAX_QUANTITY_PER_LINE} of ${line.productId} from ${line.warehouseId} in all`,
+        });
+        return;
+      }
+    }
+  });
+
 const reserveItemsRequest = z
-  .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD), customer: customerSchema.optional() })
+  .object({ items: holdLines, customer: customerSchema.optional() })
   .strict()
   .openapi("ReserveItemsRequest");
 
@@ -60,7 +82,7 @@ export function reserveRequestBody(body: unknown) {
 // A change of a pending hold's lines: lines to add (all or nothing), or one
 // line's new quantity, where 0 takes the line out.
 export const addItemsRequest = z
-  .object({ items: z.array(reservationLine).min(1).max(MAX_LINES_PER_HOLD) })
+  .object({ items: holdLines })
   .strict()
   .openapi("AddItemsRequest", {
     example: { items: [{ productId: "aurora-headphones", warehouseId: "blr-01", quantity: 1 }] },

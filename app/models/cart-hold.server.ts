@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import { MAX_CART_LINES } from "./cart";
 import { cartRevision, readCart } from "./carts.server";
 import type { Customer } from "./customers.server";
 import { abandonIdempotent, beginIdempotent, completeIdempotent } from "./idempotency.server";
@@ -19,6 +20,11 @@ export type CartHoldMode = "all" | "available";
 export type CartHoldOutcome =
   | { ok: true; reservationId: string }
   | { ok: false; code: "cart_empty" | "cart_changed" | "in_progress" }
+  // more lines than one hold may have (lines that came back from holds
+  // that ended may take a cart past its own limit)
+  | { ok: false; code: "too_many_lines"; limit: number }
+  // a line whose product is now sold in a drop, on the drop's own terms
+  | { ok: false; code: "in_drop"; productIds: string[] }
   | Exclude<ReserveOutcome, { ok: true }>;
 
 type CartHoldInput = {
@@ -38,7 +44,10 @@ export async function holdCart(input: CartHoldInput): Promise<CartHoldOutcome> {
   const { database, sessionHash, revision, mode, now } = input;
   const scope = `cart:${sessionHash}`;
   const key = `${mode}:${revision}`;
-  const start = await beginIdempotent({ database, scope, key, requestHash: key, now });
+  let start = await beginIdempotent({ database, scope, key, requestHash: key, now });
+  // the first submit was refused while this one waited for it, and let the
+  // key go: this one then tries for itself
+  if (start.kind === "in_progress") start = await beginIdempotent({ database, scope, key, requestHash: key, now });
   if (start.kind === "replay") return JSON.parse(start.body) as CartHoldOutcome;
   // the key is the request, so another body under it cannot happen; a
   // first submit still running after the wait is the only other answer
@@ -75,6 +84,9 @@ async function attempt({
   const cart = await readCart({ database, sessionHash, now });
   if (cart.revision !== revision) return { ok: false, code: "cart_changed" };
   if (cart.lines.length === 0) return { ok: false, code: "cart_empty" };
+  if (cart.lines.length > MAX_CART_LINES) return { ok: false, code: "too_many_lines", limit: MAX_CART_LINES };
+  const inDrop = cart.lines.filter((l) => l.inDrop);
+  if (inDrop.length > 0) return { ok: false, code: "in_drop", productIds: inDrop.map((l) => l.productId) };
   const wanted = (line: (typeof cart.lines)[number]) =>
     mode === "all" ? line.quantity : Math.min(line.quantity, Math.max(0, line.available));
   const items: ReservationLine[] = cart.lines

@@ -5,13 +5,14 @@ import { MAX_QUANTITY_PER_LINE } from "./reservation";
 // its lines back in their cart, in the same write that ends it: nothing the
 // shopper chose is lost, and "Hold again" is one click. A drop's hold is
 // left out (its product is sold on the drop's page, by its own rules), and so
-// is a hold without a browser session (an integrator's). `holds` is a WHERE
-// condition over `r`, true for the holds ending now, checked before they
-// change. A line already in the cart gets the hold's quantity added, up to
-// the most one line may have. A write may end holds twice (its cleanup of
+// is an integrator's (made with a key, or without a browser session).
+// `holds` is a WHERE condition over `r`, true for the holds ending now,
+// checked before they change. A line already in the cart gets the hold's
+// quantity added; either way a line keeps to the most one may have, so the
+// cart's CHECK can never fail the write that ends a hold. A write may end holds twice (its cleanup of
 // dead holds, then its own release), so the names say after what.
 export function returnToCartStatements(holds: string, args: SqlArgs, after: "expiry" | "release") {
-  const returning = `${holds} AND r.session_hash IS NOT NULL AND r.ttl_ms IS NULL`;
+  const returning = `${holds} AND r.session_hash IS NOT NULL AND r.ttl_ms IS NULL AND r.api_key_id IS NULL`;
   return {
     [`${after}.returnCarts`]: {
       sql: `INSERT INTO carts (session_hash, revision, updated_at)
@@ -21,7 +22,7 @@ export function returnToCartStatements(holds: string, args: SqlArgs, after: "exp
     },
     [`${after}.returnLines`]: {
       sql: `INSERT INTO cart_lines (session_hash, product_id, warehouse_id, quantity, added_at)
-            SELECT r.session_hash, ri.product_id, ri.warehouse_id, ri.quantity, :now
+            SELECT r.session_hash, ri.product_id, ri.warehouse_id, min(ri.quantity, ${MAX_QUANTITY_PER_LINE}), :now
             FROM reservations r CROSS JOIN reservation_items ri
             WHERE ri.reservation_id = r.id AND ${returning}
             ON CONFLICT (session_hash, product_id, warehouse_id)

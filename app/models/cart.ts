@@ -21,6 +21,9 @@ export type CartLineView = {
   // no longer sold: the line stays until the shopper removes it, but
   // cannot be held
   archived: boolean;
+  // now sold in a drop (it joined one after going in the cart): held on the
+  // drop's page only, so the cart is not held while it is there
+  inDrop: boolean;
   // units free now at the line's own warehouse, and the product's rows
   available: number;
   stock: StockLevel[];

@@ -26,6 +26,7 @@ type LineRecord = {
   currency: string;
   image_url: string;
   archived: number;
+  in_drop: number;
 };
 
 export async function readCart({
@@ -43,13 +44,14 @@ export async function readCart({
       { sql: "SELECT revision FROM carts WHERE session_hash = :sessionHash", args: { sessionHash } },
       {
         sql: `SELECT c.product_id, c.warehouse_id, c.quantity, p.name AS product_name, w.name AS warehouse_name,
-                     p.price_cents, p.currency, p.image_url, p.archived
+                     p.price_cents, p.currency, p.image_url, p.archived,
+                     ${governingDropId("c.product_id")} IS NOT NULL AS in_drop
               FROM cart_lines c
               JOIN products p ON p.id = c.product_id
               JOIN warehouses w ON w.id = c.warehouse_id
               WHERE c.session_hash = :sessionHash
               ORDER BY c.added_at, p.name, w.name`,
-        args: { sessionHash },
+        args: { sessionHash, now },
       },
     ],
     "read",
@@ -69,6 +71,7 @@ export async function readCart({
       currency: r.currency,
       imageUrl: r.image_url,
       archived: Number(r.archived) === 1,
+      inDrop: Number(r.in_drop) === 1,
       available: levels.find((s) => s.warehouseId === r.warehouse_id)?.available ?? 0,
       stock: levels,
     };

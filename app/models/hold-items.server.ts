@@ -65,6 +65,10 @@ const currentQuantity = (d: string) =>
   `coalesce((SELECT quantity FROM reservation_items x
              WHERE x.reservation_id = :id AND x.product_id = ${d}.product_id AND x.warehouse_id = ${d}.warehouse_id), 0)`;
 
+// The drops the hold `h` was made in: those governing its lines' products.
+const dropsOfHold = `SELECT ${governingDropId("x.product_id")} FROM reservation_items x
+                     WHERE x.reservation_id = h.id AND ${governingDropId("x.product_id")} IS NOT NULL`;
+
 // Pending, live units of every hold with the same `column` as the hold `h`.
 const unitsAlike = (column: "client_key" | "address_key") =>
   `(SELECT coalesce(sum(ri.quantity), 0) FROM reservations o CROSS JOIN reservation_items ri
@@ -90,9 +94,10 @@ function mayChange(deltas: string) {
     AND NOT EXISTS (SELECT 1 FROM ${growth} AS d WHERE ${currentQuantity("d")} + d.delta > ${MAX_QUANTITY_PER_LINE})
     AND (SELECT count(*) FROM (SELECT product_id, warehouse_id FROM reservation_items WHERE reservation_id = :id
                                UNION SELECT product_id, warehouse_id FROM ${growth})) <= ${MAX_LINES_PER_HOLD}
-    -- a drop's product: only into a drop's hold, inside its window
+    -- a drop's product: only into a hold made in its drop, inside its window
     AND NOT EXISTS (SELECT 1 FROM ${growth} AS d JOIN drops g ON g.id = ${governingDropId("d.product_id")}
-                    WHERE h.ttl_ms IS NULL OR :now < g.starts_at OR (g.ends_at IS NOT NULL AND :now >= g.ends_at))
+                    WHERE g.id NOT IN (${dropsOfHold})
+                       OR :now < g.starts_at OR (g.ends_at IS NOT NULL AND :now >= g.ends_at))
     -- the customer's units of a product with a limit
     AND NOT EXISTS (SELECT 1 FROM (SELECT product_id, sum(delta) AS delta FROM ${growth} GROUP BY product_id) AS d
                     JOIN products p ON p.id = d.product_id
@@ -131,14 +136,20 @@ function changeStatements({
     ...expireStatements(touchingRows(touched), args),
     // the guard: its rowsAffected says whether the hold changed
     decision: {
-      sql: `UPDATE reservations AS h SET last_change = :changeId, updated_at = :now WHERE ${mayChange(deltas)}`,
+      // a change that moves nothing (a line set to what it is) is answered
+      // as done but stamps nothing, so nothing else happens
+      sql: `UPDATE reservations AS h
+            SET last_change = CASE WHEN EXISTS (${moved}) THEN :changeId ELSE last_change END,
+                updated_at = CASE WHEN EXISTS (${moved}) THEN :now ELSE updated_at END
+            WHERE ${mayChange(deltas)}`,
       args,
     },
     // what a refusal is explained by, as the write saw it
     facts: {
-      sql: `SELECT h.customer_key, h.api_key_id, h.client_key, h.address_key, h.ttl_ms,
+      sql: `SELECT h.customer_key, h.api_key_id, h.client_key, h.address_key,
                    (SELECT json_group_array(d.product_id) FROM (${deltas}) AS d
-                    WHERE d.delta > 0 AND ${governingDropId("d.product_id")} IS NOT NULL) AS drop_products
+                    WHERE d.delta > 0 AND ${governingDropId("d.product_id")} IS NOT NULL
+                      AND ${governingDropId("d.product_id")} NOT IN (${dropsOfHold})) AS drop_products
             FROM reservations h WHERE h.id = :id AND ${isHolder}`,
       args,
     },
@@ -240,7 +251,6 @@ type Facts = {
   api_key_id: string | null;
   client_key: string | null;
   address_key: string | null;
-  ttl_ms: number | null;
   drop_products: string;
 };
 
@@ -305,7 +315,7 @@ async function explain({
     return { ok: false, code: "line_too_large", productId, warehouseId, limit: MAX_QUANTITY_PER_LINE };
   }
   const dropProducts = JSON.parse(facts.drop_products) as string[];
-  if (facts.ttl_ms === null && dropProducts.length > 0) {
+  if (dropProducts.length > 0) {
     return { ok: false, code: "drop_product", productIds: dropProducts };
   }
   const customer = facts.customer_key

@@ -16,6 +16,7 @@ import { customerLimitMessage, shopLimitMessage } from "~/components/stock";
 import { takeWrite } from "~/http/rate-limit.server";
 import { sessionHolder } from "~/http/session.server";
 import { unavailableBecause } from "~/infra/db/db.server";
+import { MAX_CART_LINES } from "~/models/cart";
 import { holdCart, type CartHoldOutcome } from "~/models/cart-hold.server";
 import { moveCartLine, readCart, setCartLine, type CartEditOutcome } from "~/models/carts.server";
 import { shopCustomer } from "~/models/customers.server";
@@ -97,6 +98,7 @@ const holdRefusals = {
   not_found:
     "Something in your cart is no longer stocked where you chose, so nothing was held. Remove it and hold again.",
   drop: "Something in your cart is now sold in a drop, so nothing was held. Remove it and get it on the drop's page.",
+  too_many_lines: `A hold can have at most ${MAX_CART_LINES} lines, so nothing was held. Remove some and hold the rest.`,
 } as const;
 
 function holdRefusalMessage(outcome: Exclude<CartHoldOutcome, { ok: true }>): string {
@@ -105,6 +107,7 @@ function holdRefusalMessage(outcome: Exclude<CartHoldOutcome, { ok: true }>): st
       return shopLimitMessage(outcome.limit);
     case "customer_limit_reached":
       return customerLimitMessage(outcome.limit);
+    case "in_drop":
     case "drop_not_started":
     case "drop_ended":
     case "customer_required":

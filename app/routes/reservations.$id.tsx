@@ -77,7 +77,12 @@ async function settleExpired(database: Parameters<typeof expireHold>[0]["databas
 }
 
 const intents = { pay: confirm, cancel: release, extend } as const;
-const quantity = z.coerce.number().int().min(0).max(MAX_QUANTITY_PER_LINE);
+// digits only: an empty field is not 0 (which would take the line out)
+const quantity = z
+  .string()
+  .regex(/^\d{1,3}$/)
+  .transform(Number)
+  .pipe(z.number().max(MAX_QUANTITY_PER_LINE));
 const checkoutForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.enum(["pay", "cancel", "extend"]) }),
   z.object({

@@ -40,11 +40,23 @@ function isCrossSite(req: IncomingMessage, client: Client): boolean {
   return !URL.canParse(origin) || new URL(origin).host !== new URL(client.origin).host;
 }
 
+// A page's action reads a form: anything else sent to one (JSON, text) is
+// refused before it reaches the route, rather than failing inside it. A
+// POST with no body and no type (a bare `curl -X POST`) is an empty form,
+// which the route's own checks answer.
+function pageBody(req: IncomingMessage, body: Buffer | null): "form" | "empty" | "refused" {
+  const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") return "form";
+  if (type === undefined && (body === null || body.length === 0)) return "empty";
+  return "refused";
+}
+
 const pageTitles: Record<number, string> = {
   400: "That request didn't work",
   403: "That request was refused",
   405: "That request didn't work",
   413: "That request was too large",
+  415: "That request didn't work",
   429: "Too many requests",
   500: "Something went wrong",
   503: "Back in a moment",
@@ -168,7 +180,21 @@ export function createHttpHandler({
       }
       body = read.body;
     }
-    const request = toFetchRequest(req, client, { body, signal: controller.signal });
+    const form = req.method === "POST" ? pageBody(req, body) : "form";
+    if (form === "refused") {
+      await sendRefusal(req, res, {
+        nonce,
+        status: 415,
+        code: "unsupported_media_type",
+        message: "A page takes its own forms only.",
+      });
+      return;
+    }
+    const request = toFetchRequest(req, client, {
+      body,
+      signal: controller.signal,
+      ...(form === "empty" ? { contentType: "application/x-www-form-urlencoded" } : {}),
+    });
     // the console's pages hold operators' data (and once, a new API key):
     // never kept by the browser's cache or one in between
     if (/^\/admin(\/|\.|$)/.test(new URL(request.url).pathname)) res.setHeader("Cache-Control", "no-store");

@@ -83,10 +83,20 @@ export const hasBody = (method: string | undefined) => method !== "GET" && metho
 export function toFetchRequest(
   req: IncomingMessage,
   client: Client,
-  { body, signal }: { body: Buffer | null; signal?: AbortSignal },
+  {
+    body,
+    signal,
+    contentType,
+  }: {
+    body: Buffer | null;
+    signal?: AbortSignal;
+    // the type of a request that came without one (a bare POST to a page: an empty form)
+    contentType?: string;
+  },
 ): Request {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  if (contentType && !headers.has("Content-Type")) headers.set("Content-Type", contentType);
   return new Request(`${client.origin}${req.url ?? "/"}`, {
     method: req.method,
     headers,

@@ -16,8 +16,11 @@ test("the shop, and Load more", async ({ page }) => {
   await shoot(page, "products-more");
 });
 
-// the docs are the whole README: two full-page shots of it take a while
+// the docs are the whole README: two full-page shots of a page some 60,000
+// px tall take most of the default 30 s on their own (27 s measured on an
+// idle 2-core machine)
 test("docs", async ({ page }) => {
+  test.setTimeout(90_000);
   await page.goto("/docs");
   await shoot(page, "docs");
 });
@@ -61,6 +64,9 @@ test("checkout: pending, paid and cancelled", async ({ page }) => {
 });
 
 test("checkout: running out, and expired", async ({ browser }) => {
+  // two servers of its own, and a hold that must really run out (20 s
+  // measured on an idle machine)
+  test.setTimeout(60_000);
   const warn = await startShop({ HOLD_TTL_SECONDS: "100" });
   const short = await startShop({ HOLD_TTL_SECONDS: "4" });
   try {

@@ -367,6 +367,12 @@ describe("what a change refuses", () => {
     ["quantity -1", "POST", JSON.stringify({ items: [{ ...line, quantity: -1 }] }), "items.0.quantity"],
     ["quantity 0", "POST", JSON.stringify({ items: [{ ...line, quantity: 0 }] }), "items.0.quantity"],
     ["21 lines", "POST", JSON.stringify({ items: Array(21).fill(line) }), "items"],
+    [
+      "one row over 100 in all",
+      "POST",
+      JSON.stringify({ items: [line, { ...line, quantity: 100 }] }),
+      "at most 100 of aurora-turntable from blr-01 in all",
+    ],
     ["no lines", "POST", JSON.stringify({ items: [] }), "items"],
     ["one line without items", "POST", JSON.stringify(line), "items"],
     ["malformed JSON", "POST", "{nope", "body"],

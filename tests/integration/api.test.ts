@@ -242,6 +242,19 @@ describe("bad input", () => {
       "price",
     ],
     ["an empty cart", { body: JSON.stringify({ items: [] }) }, 400, "items"],
+    [
+      "two lines of one row over 100 in all",
+      {
+        body: JSON.stringify({
+          items: [
+            { productId: "a", warehouseId: "b", quantity: 100 },
+            { productId: "a", warehouseId: "b", quantity: 1 },
+          ],
+        }),
+      },
+      400,
+      "at most 100 of a from b in all",
+    ],
     ["a form post", { body: "productId=a", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, 415, ""],
     ["a body over 64 KB", { body: JSON.stringify({ items: "x".repeat(70_000) }) }, 413, ""],
   ];

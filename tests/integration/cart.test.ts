@@ -4,6 +4,7 @@ import { CART_IDLE_MS } from "~/models/cart";
 import { holdCart, type CartHoldMode } from "~/models/cart-hold.server";
 import { addToCart, moveCartLine, readCart, setCartLine } from "~/models/carts.server";
 import { shopCustomer } from "~/models/customers.server";
+import { createDrop } from "~/models/drops.server";
 import { expireDue, expireHold } from "~/models/expiry.server";
 import { release } from "~/models/hold-changes.server";
 import { hashSecret } from "~/models/holder.server";
@@ -211,6 +212,51 @@ describe("Hold my cart", () => {
     expect((await readCart({ database, sessionHash: session, now: 0 })).revision).toBe(2);
   });
 
+  test("a line whose product joined a drop, or more lines than a hold may have, is not held", async () => {
+    const database = await setup();
+    await add(database, "lamp", "blr-01", 1, 1);
+    await add(database, "rug", "blr-01", 1, 2);
+    await createDrop({
+      database,
+      drop: {
+        name: "Rugs",
+        productIds: ["rug"],
+        startsAt: 0,
+        endsAt: null,
+        holdTtlSeconds: 60,
+        maxPerCustomer: 1,
+        extensions: 0,
+      },
+      operator: "ops",
+      now: 3,
+    });
+    expect((await readCart({ database, sessionHash: session, now: 4 })).lines.map((l) => l.inDrop)).toEqual([
+      false,
+      true,
+    ]);
+    expect(await holdMyCart(database, 2, { now: 4 })).toEqual({ ok: false, code: "in_drop", productIds: ["rug"] });
+    await setCartLine({ database, sessionHash: session, productId: "rug", warehouseId: "blr-01", quantity: 0, now: 5 });
+    // lines that come back from ended holds may pass the cart's own limit
+    for (let i = 0; i < 20; i++) await addProduct(database, { id: `p${i}`, rows: { "blr-01": 1 } });
+    const many = await reserve({
+      database,
+      items: Array.from({ length: 20 }, (_, i) => ({ productId: `p${i}`, warehouseId: "blr-01", quantity: 1 })),
+      holder: { sessionHash: session },
+      ...uncapped,
+      policy,
+      now: 6,
+    });
+    expect(many.ok).toBe(true);
+    await expireDue({ database, now: 6 + TTL });
+    const cart = await readCart({ database, sessionHash: session, now: 7 + TTL });
+    expect(cart.lines).toHaveLength(21);
+    expect(await holdMyCart(database, cart.revision, { now: 7 + TTL })).toEqual({
+      ok: false,
+      code: "too_many_lines",
+      limit: 20,
+    });
+  });
+
   test("a cart changed since the form was made is not held", async () => {
     const database = await setup();
     await add(database, "lamp", "blr-01", 2, 1);
@@ -324,6 +370,41 @@ describe("a hold that ends puts its lines back in the cart", () => {
         .ok,
     ).toBe(true);
     expect(await lines(database)).toEqual(merged);
+  });
+
+  test("a line over a cart line's most comes back as the most, and the expiry goes through", async () => {
+    const database = await setup();
+    await addProduct(database, { id: "bulk", rows: { "blr-01": 300 } });
+    // two lines of one row, one line of the hold: 101 units
+    const held = await reserve({
+      database,
+      items: [
+        { productId: "bulk", warehouseId: "blr-01", quantity: 100 },
+        { productId: "bulk", warehouseId: "blr-01", quantity: 1 },
+      ],
+      holder: { sessionHash: session },
+      ...uncapped,
+      policy,
+      now: 0,
+    });
+    expect(held.ok).toBe(true);
+    expect(await expireDue({ database, now: TTL })).toBe(1);
+    expect(await lines(database)).toEqual([["bulk", "blr-01", 100]]);
+  });
+
+  test("nor a hold an integrator's key made from a browser", async () => {
+    const database = await setup();
+    await reserve({
+      database,
+      items: [{ productId: "rug", warehouseId: "blr-01", quantity: 1 }],
+      holder: { sessionHash: session },
+      ...uncapped,
+      apiKeyId: "key-1",
+      policy,
+      now: 0,
+    });
+    await expireDue({ database, now: TTL });
+    expect(await lines(database)).toEqual([]);
   });
 
   test("but not when paid, nor a hold made without a browser", async () => {

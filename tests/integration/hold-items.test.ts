@@ -246,6 +246,31 @@ describe("adding lines to a hold", () => {
       }),
     ).toMatchObject({ ok: false, code: "drop_product", productIds: ["tee"] });
     const inDrop = await hold(database, [{ productId: "tee", warehouseId: "blr-01", quantity: 1 }], 2);
+    // another drop's product, live too, is held on its own drop's terms
+    await addProduct(database, { id: "cap", rows: { "blr-01": 5 } });
+    await createDrop({
+      database,
+      drop: {
+        name: "Caps",
+        productIds: ["cap"],
+        startsAt: 0,
+        endsAt: null,
+        holdTtlSeconds: 30,
+        maxPerCustomer: 1,
+        extensions: 0,
+      },
+      operator: "ops",
+      now: 0,
+    });
+    expect(
+      await addItems({
+        database,
+        id: inDrop.id,
+        lines: [{ productId: "cap", warehouseId: "blr-01", quantity: 1 }],
+        ...change,
+        now: 2,
+      }),
+    ).toMatchObject({ ok: false, code: "drop_product", productIds: ["cap"] });
     const tee = { productId: "tee", warehouseId: "blr-01" };
     expect(await setItem({ database, id: inDrop.id, line: { ...tee, quantity: 2 }, ...change, now: 3 })).toMatchObject({
       ok: true,
@@ -272,6 +297,21 @@ describe("setting a line's quantity", () => {
     await hold(database, [{ ...lamp, quantity: 2 }], 3, other);
     expect((await row(database, "lamp", "blr-01"))?.reserved).toBe(5);
     expect((await checkConsistency({ database, now: 4 })).violations).toEqual([]);
+  });
+
+  test("a line set to what it is, or a missing line to 0, changes nothing and says nothing", async () => {
+    const database = await setup();
+    const held = await hold(database, [{ ...lamp, quantity: 2 }]);
+    expect(
+      linesOf(await setItem({ database, id: held.id, line: { ...lamp, quantity: 2 }, ...change, now: 1 })),
+    ).toEqual([["lamp", "blr-01", 2]]);
+    expect(linesOf(await setItem({ database, id: held.id, line: { ...rug, quantity: 0 }, ...change, now: 2 }))).toEqual(
+      [["lamp", "blr-01", 2]],
+    );
+    const types = (await readEventsAfter({ database, afterId: 0 })).map((e) => e.type);
+    expect(types).not.toContain("reservation_changed");
+    const after = await setItem({ database, id: held.id, line: { ...lamp, quantity: 2 }, ...change, now: 3 });
+    expect(after.ok && after.reservation.updatedAt).toBe(0);
   });
 
   test("more is guarded like a new hold", async () => {

@@ -113,6 +113,29 @@ describe("one shared server", () => {
     expect(empty.status).toBe(404);
   });
 
+  test("a page's action takes its own forms only: JSON or text is 415, never a failure inside the route", async () => {
+    const cookie = await sessionCookie("victim");
+    for (const path of ["/cart", "/products/lumen-desk-lamp", `/reservations/${crypto.randomUUID()}`, "/admin/login"]) {
+      const bodies: { type?: string; body?: string }[] = [
+        { type: "application/json", body: JSON.stringify({ intent: "hold", revision: 1 }) },
+        { type: "text/plain", body: "intent=hold" },
+        { body: "intent=hold" },
+      ];
+      for (const { type, body } of bodies) {
+        const answer = await rawRequest(server.url, path, {
+          method: "POST",
+          headers: { ...(type ? { "Content-Type": type } : {}), Cookie: cookie },
+          body,
+        });
+        expect(answer.status, `${path} ${type ?? "no type"}`).toBe(415);
+        expect(answer.text).toContain("A page takes its own forms only.");
+      }
+    }
+    // no body at all is an empty form, which the page's own checks answer
+    const bare = await rawRequest(server.url, "/cart", { method: "POST", headers: { Cookie: cookie } });
+    expect(bare.status).toBe(400);
+  });
+
   test("writes from another site are 403, with the session cookie or without, API and shop alike", async () => {
     const cookie = await sessionCookie("victim");
     const attempts: { path: string; headers: Record<string, string> }[] = [

@@ -41,7 +41,7 @@ export function CartLine({
   const busy = fetcher.state === "idle" ? null : fetcher.formData?.get("intent");
   const answer = fetcher.data && !fetcher.data.ok ? fetcher.data.message : refusal;
   const note = availabilityNote(line, available);
-  const short = !line.archived && available < line.quantity;
+  const short = !line.archived && !line.inDrop && available < line.quantity;
   const targets = short ? moveTargets(line, available, stock) : [];
   const ids = { quantity: useId(), name: useId() };
   const label = `${line.productName} from ${line.warehouseName}`;

@@ -34,7 +34,8 @@ export function CartPage({
   });
   // what "Hold what's available" would take now, by the live counts
   const holdable = lines.reduce(
-    (sum, { line, available }) => sum + (line.archived ? 0 : Math.min(line.quantity, Math.max(0, available))),
+    (sum, { line, available }) =>
+      sum + (line.archived || line.inDrop ? 0 : Math.min(line.quantity, Math.max(0, available))),
     0,
   );
   const banner = current && !current.line ? current : null;

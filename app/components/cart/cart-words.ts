@@ -5,11 +5,12 @@ import { FEW_LEFT } from "../stock";
 
 export type Tone = "ok" | "warn" | "danger";
 
-type Line = { warehouseId: string; warehouseName: string; quantity: number; archived: boolean };
+type Line = { warehouseId: string; warehouseName: string; quantity: number; archived: boolean; inDrop: boolean };
 
 export function availabilityNote(line: Line, available: number): { text: string; tone: Tone } {
   const here = line.warehouseName;
   if (line.archived) return { text: "No longer sold", tone: "danger" };
+  if (line.inDrop) return { text: "Now sold in a drop: get it on the drop's page", tone: "danger" };
   if (available <= 0) return { text: `Sold out at ${here}`, tone: "danger" };
   if (available < line.quantity) return { text: `Not enough at ${here}: ${available} left`, tone: "danger" };
   if (available <= FEW_LEFT) return { text: `Only ${available} left at ${here}`, tone: "warn" };
