@@ -49,7 +49,16 @@ test("two shoppers race for the last unit: one holds it, the other is told it so
     await expect(p.getByRole("button", { name: "Reserve" })).toBeEnabled();
   }
 
-  await Promise.all(pages.map((p) => p.getByRole("button", { name: "Reserve" }).click()));
+  // both forms are sent at once: a click waits for the button to be still,
+  // and the shopper who wins first turns the other's button into "Join the
+  // waiting line" (live) before a late click could land
+  await Promise.all(
+    pages.map((p) =>
+      p
+        .getByRole("button", { name: "Reserve" })
+        .evaluate((button: HTMLButtonElement) => button.form?.requestSubmit(button)),
+    ),
+  );
 
   const outcomes = await Promise.all(
     pages.map((p) =>
