@@ -9,8 +9,9 @@ import { MAX_QUANTITY_PER_LINE } from "./reservation";
 // `holds` is a WHERE condition over `r`, true for the holds ending now,
 // checked before they change. A line already in the cart gets the hold's
 // quantity added; either way a line keeps to the most one may have, so the
-// cart's CHECK can never fail the write that ends a hold. A write may end holds twice (its cleanup of
-// dead holds, then its own release), so the names say after what.
+// cart's CHECK can never fail the write that ends a hold. A write may end
+// holds twice (its cleanup of dead holds, then its own release), so the
+// names say after what.
 export function returnToCartStatements(holds: string, args: SqlArgs, after: "expiry" | "release") {
   const returning = `${holds} AND r.session_hash IS NOT NULL AND r.ttl_ms IS NULL AND r.api_key_id IS NULL`;
   return {
