@@ -4,7 +4,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useNonce } from "~/components/nonce";
 import { SiteFooter, SiteHeader } from "~/components/site-header";
 import { sessionHolder } from "~/http/session.server";
-import { cartRevision, cartUnits } from "~/models/carts.server";
+import { cartSummary } from "~/models/carts.server";
 import styles from "~/styles/app.css?url";
 
 export const links: LinksFunction = () => [
@@ -18,12 +18,7 @@ export const links: LinksFunction = () => [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { database, env } = context.app;
   const { sessionHash } = await sessionHolder(request, env.SESSION_SECRET);
-  if (!sessionHash) return { cart: { units: 0, revision: 0 } };
-  const [units, revision] = await Promise.all([
-    cartUnits({ database, sessionHash }),
-    cartRevision({ database, sessionHash }),
-  ]);
-  return { cart: { units, revision } };
+  return { cart: await cartSummary({ database, sessionHash }) };
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {

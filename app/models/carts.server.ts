@@ -121,20 +121,23 @@ export async function backInCart({
   return units > 0 ? { units, revision: cart.revision } : null;
 }
 
-// The header's count: units in the cart, one cheap read.
-export async function cartUnits({
+// The header's cart in one cheap read: its units, and its revision, by
+// which the shop's other open tabs learn that it changed.
+export async function cartSummary({
   database,
   sessionHash,
 }: {
   database: Database;
   sessionHash: string | null;
-}): Promise<number> {
-  if (!sessionHash) return 0;
+}): Promise<{ units: number; revision: number }> {
+  if (!sessionHash) return { units: 0, revision: 0 };
   const result = await database.reader.execute({
-    sql: "SELECT coalesce(sum(quantity), 0) AS units FROM cart_lines WHERE session_hash = :sessionHash",
+    sql: `SELECT (SELECT coalesce(sum(quantity), 0) FROM cart_lines WHERE session_hash = :sessionHash) AS units,
+                 (SELECT revision FROM carts WHERE session_hash = :sessionHash) AS revision`,
     args: { sessionHash },
   });
-  return Number(result.rows[0]?.units ?? 0);
+  const row = result.rows[0];
+  return { units: Number(row?.units ?? 0), revision: Number(row?.revision ?? 0) };
 }
 
 // What may go in a cart: a row that exists, of a product still sold and not
