@@ -9,6 +9,7 @@ import {
   reservationStatuses,
   type ReservationView,
 } from "~/models/reservation";
+import { mergeLines } from "~/models/reservation.server";
 
 // The JSON API's shapes. The request schemas here are the ones the routes
 // validate with, and the OpenAPI document is generated from them (and from
@@ -42,18 +43,12 @@ const holdLines = z
   .min(1)
   .max(MAX_LINES_PER_HOLD)
   .superRefine((lines, context) => {
-    const sums = new Map<string, number>();
-    for (const line of lines) {
-      const key = JSON.stringify([line.productId, line.warehouseId]);
-      const sum = (sums.get(key) ?? 0) + line.quantity;
-      sums.set(key, sum);
-      if (sum > MAX_QUANTITY_PER_LINE) {
-        context.addIssue({
-          code: z.ZodIssueCode.custom,
-          message: `must ask for at most ${MAX_QUANTITY_PER_LINE} of ${line.productId} from ${line.warehouseId} in all`,
-        });
-        return;
-      }
+    const tooMany = mergeLines(lines).find((line) => line.quantity > MAX_QUANTITY_PER_LINE);
+    if (tooMany) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `must ask for at most ${MAX_QUANTITY_PER_LINE} of ${tooMany.productId} from ${tooMany.warehouseId} in all`,
+      });
     }
   });
 

@@ -15,7 +15,7 @@ import {
   type ReservationView,
 } from "./reservation";
 import { reservationViewSql, toView, viewRowsById } from "./reservation-view.server";
-import { clientLimitReached, explainRefusal, type ReserveOutcome } from "./reservation.server";
+import { clientLimitReached, explainRefusal, mergeLines, type ReserveOutcome } from "./reservation.server";
 import type { Quota } from "./reserve-plan.server";
 import { leaveLineStatement, offerStatements } from "./waitlist-offers.server";
 
@@ -191,13 +191,7 @@ function changeArgs({ id, holder, fairUse, now }: ChangeInput): SqlArgs {
 // Adds lines to the hold, all or nothing; a line the hold has gets the
 // units added to it.
 export async function addItems({ lines, ...input }: ChangeInput & { lines: ReservationLine[] }) {
-  const merged = new Map<string, ReservationLine>();
-  for (const line of lines) {
-    const key = JSON.stringify([line.productId, line.warehouseId]);
-    const seen = merged.get(key);
-    merged.set(key, { ...line, quantity: (seen?.quantity ?? 0) + line.quantity });
-  }
-  const growth = [...merged.values()];
+  const growth = mergeLines(lines);
   const args = { ...changeArgs(input), lines: JSON.stringify(growth) };
   return change(
     input,

@@ -66,7 +66,7 @@ export type ReserveObserver = (outcome: ReserveOutcome) => void;
 
 // Several lines for the same row are one line: the guard compares each row's
 // free units with everything this hold asks of it.
-function mergeLines(items: ReservationLine[]): ReservationLine[] {
+export function mergeLines(items: ReservationLine[]): ReservationLine[] {
   const merged = new Map<string, ReservationLine>();
   for (const item of items) {
     const key = JSON.stringify([item.productId, item.warehouseId]);
