@@ -105,20 +105,29 @@ export async function backInCart({
   database,
   sessionHash,
   reservation,
-  now,
 }: {
   database: Database;
   sessionHash: string | null;
   reservation: ReservationView;
-  now: number;
 }): Promise<BackInCart | null> {
   if (!sessionHash || reservation.status === "pending" || reservation.status === "confirmed") return null;
-  const cart = await readCart({ database, sessionHash, now });
+  // the cart's lines and revision only: what is in stock does not matter here
+  const [cart, lines] = await database.reader.batch(
+    [
+      { sql: "SELECT revision FROM carts WHERE session_hash = :sessionHash", args: { sessionHash } },
+      {
+        sql: "SELECT product_id, warehouse_id, quantity FROM cart_lines WHERE session_hash = :sessionHash",
+        args: { sessionHash },
+      },
+    ],
+    "read",
+  );
+  const inCart = (lines?.rows ?? []) as unknown as Pick<LineRecord, "product_id" | "warehouse_id" | "quantity">[];
   const units = reservation.items.reduce((sum, item) => {
-    const line = cart.lines.find((l) => l.productId === item.productId && l.warehouseId === item.warehouseId);
-    return sum + Math.min(item.quantity, line?.quantity ?? 0);
+    const line = inCart.find((l) => l.product_id === item.productId && l.warehouse_id === item.warehouseId);
+    return sum + Math.min(item.quantity, Number(line?.quantity ?? 0));
   }, 0);
-  return units > 0 ? { units, revision: cart.revision } : null;
+  return units > 0 ? { units, revision: Number(cart?.rows[0]?.revision ?? 0) } : null;
 }
 
 // The header's cart in one cheap read: its units, and its revision, by

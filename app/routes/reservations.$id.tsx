@@ -61,7 +61,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     liveFrom,
     holdFor: formatDuration(reservation.extendsByMs),
     maxPerLine: MAX_QUANTITY_PER_LINE,
-    backInCart: await backInCart({ database, sessionHash: holder.sessionHash, reservation, now }),
+    backInCart: await backInCart({ database, sessionHash: holder.sessionHash, reservation }),
   };
 }
 
