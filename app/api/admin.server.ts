@@ -1,17 +1,26 @@
-import type { ActionFunctionArgs, AppLoadContext } from "@remix-run/node";
+import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
+import type { HttpRequest } from "~/http/http-request.server";
 import { checkOperator } from "~/http/operator.server";
 import { admitWrite } from "./api-outcomes.server";
-import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody } from "./api.server";
+import {
+  apiError,
+  guarded,
+  methodNotAllowed,
+  parseWith,
+  readJsonBody,
+  type ApiArgs,
+  type ApiReply,
+} from "./api.server";
 import { idempotent } from "./idempotent-response.server";
 
 // The admin API's door: the operator's token (401, or 429 after too many
 // wrong ones in a row), then, for a write, the rate limit on writes.
 export function admitOperator(
-  request: Request,
+  request: HttpRequest,
   context: AppLoadContext,
   { writes = true } = {},
-): { ok: true; name: string } | { ok: false; response: Response } {
+): { ok: true; name: string } | { ok: false; response: ApiReply } {
   const check = checkOperator(request, context);
   if (!check.ok) {
     const response =
@@ -36,9 +45,9 @@ export function admitOperator(
 // only when it does run. `storedAs` keeps a secret the answer shows once
 // out of what a replay sends.
 export function adminAction<S extends z.ZodTypeAny>(
-  { request, context }: ActionFunctionArgs,
+  { request, context }: ApiArgs,
   schema: S,
-  run: (input: z.output<S>, operator: string) => Promise<Response>,
+  run: (input: z.output<S>, operator: string) => Promise<ApiReply>,
   { method = "POST", storedAs }: { method?: "POST" | "PATCH" | "DELETE"; storedAs?: (text: string) => string } = {},
 ) {
   return guarded(context.app.log, async () => {

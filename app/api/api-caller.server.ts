@@ -1,9 +1,10 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { presentedApiKey } from "~/http/api-key.server";
 import { bearerToken } from "~/http/credentials.server";
+import type { HttpRequest } from "~/http/http-request.server";
 import { sessionHolder } from "~/http/session.server";
 import { hashSecret, type Holder } from "~/models/holder.server";
-import { apiError } from "./api.server";
+import { apiError, type ApiReply } from "./api.server";
 
 // Who an API call comes from: the holder it can prove (a hold token, its
 // browser session, or an integrator key, which may act on its customers'
@@ -13,9 +14,9 @@ import { apiError } from "./api.server";
 export type ApiCaller = { holder: Holder; apiKeyId: string | null };
 
 export async function apiCaller(
-  request: Request,
+  request: HttpRequest,
   context: AppLoadContext,
-): Promise<{ ok: true; caller: ApiCaller } | { ok: false; response: Response }> {
+): Promise<{ ok: true; caller: ApiCaller } | { ok: false; response: ApiReply }> {
   const key = await presentedApiKey(request, context);
   if (key.kind === "refused") return { ok: false, response: unknownKey() };
   const { sessionHash } = await sessionHolder(request, context.app.env.SESSION_SECRET);
@@ -33,9 +34,9 @@ const unknownKey = () =>
 // An integrator's own call (the waiting line, the event feed): its key is
 // required, and it is the key's customers the call is about.
 export async function integratorKey(
-  request: Request,
+  request: HttpRequest,
   context: AppLoadContext,
-): Promise<{ ok: true; apiKeyId: string } | { ok: false; response: Response }> {
+): Promise<{ ok: true; apiKeyId: string } | { ok: false; response: ApiReply }> {
   const from = await apiCaller(request, context);
   if (!from.ok) return from;
   if (from.caller.apiKeyId === null) {

@@ -5,11 +5,11 @@ import type { ChangeOutcome } from "~/models/hold-changes.server";
 import type { ItemsChangeOutcome } from "~/models/hold-items.server";
 import type { CustomerLimit } from "~/models/reservation";
 import type { ClientLimit, ReserveOutcome } from "~/models/reservation.server";
-import { apiError, apiJson } from "./api.server";
+import { apiError, apiJson, type ApiReply } from "./api.server";
 
 // Domain outcomes as HTTP answers, with the statuses README.md lists.
 
-export function reserveResponse(outcome: ReserveOutcome): Response {
+export function reserveResponse(outcome: ReserveOutcome): ApiReply {
   if (outcome.ok) {
     return apiJson(
       { reservation: toApiReservation(outcome.reservation), holdToken: outcome.holdToken },
@@ -91,7 +91,7 @@ function customerLimitMessage(limit: CustomerLimit): string {
 
 // The caller's rate limit, taken for one write: null to go ahead, else the
 // 429 to answer.
-export function admitWrite(context: AppLoadContext, { apiKeyId }: { apiKeyId?: string } = {}): Response | null {
+export function admitWrite(context: AppLoadContext, { apiKeyId }: { apiKeyId?: string } = {}): ApiReply | null {
   const retryAfter = takeWrite(context, { apiKeyId });
   if (retryAfter === null) return null;
   const from = apiKeyId === undefined ? "this address" : "this API key";
@@ -107,7 +107,7 @@ const stateMessages = {
   expired: "This reservation has expired",
 } as const;
 
-export function changeResponse(outcome: ChangeOutcome): Response {
+export function changeResponse(outcome: ChangeOutcome): ApiReply {
   if (outcome.ok) return apiJson({ reservation: toApiReservation(outcome.reservation) });
   switch (outcome.code) {
     case "not_found":
@@ -129,7 +129,7 @@ export function changeResponse(outcome: ChangeOutcome): Response {
 
 // A change of a hold's lines: the hold's own refusals as for confirm, and
 // the units it asks for refused in exactly a new hold's words.
-export function itemsChangeResponse(outcome: ItemsChangeOutcome): Response {
+export function itemsChangeResponse(outcome: ItemsChangeOutcome): ApiReply {
   if (outcome.ok) return apiJson({ reservation: toApiReservation(outcome.reservation) });
   switch (outcome.code) {
     case "not_found":

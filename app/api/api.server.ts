@@ -1,4 +1,6 @@
+import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
+import type { HttpRequest } from "~/http/http-request.server";
 import { unavailableBecause } from "~/infra/db/db.server";
 
 // The JSON API's plumbing: the error envelope, bodies read with a size
@@ -36,19 +38,40 @@ export type ApiErrorCode =
   | "line_too_large"
   | "drop_product";
 
-export function apiJson(body: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
-  const headers = new Headers(init.headers);
-  headers.set("Content-Type", "application/json; charset=utf-8");
-  headers.set("Cache-Control", "no-store");
-  return new Response(JSON.stringify(body), { status: init.status ?? 200, headers });
+// An API answer as plain data: the server writes it to the socket in one
+// go (app/server/resource-routes.server.ts). A route that streams (the
+// event feed, the audit trail's CSV) returns a Fetch Response instead.
+export type ApiReply = {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  // JSON text, made once
+  readonly body: string;
+};
+
+// What an API route module exports: a loader (GET, HEAD) and an action
+// (POST, PATCH, DELETE), called with the route's path params.
+export type ApiArgs = {
+  request: HttpRequest;
+  params: Record<string, string | undefined>;
+  context: AppLoadContext;
+};
+
+const jsonHeaders = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+
+export function apiJson(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): ApiReply {
+  return {
+    status: init.status ?? 200,
+    headers: init.headers ? { ...jsonHeaders, ...init.headers } : jsonHeaders,
+    body: JSON.stringify(body),
+  };
 }
 
 export function apiError(
   status: number,
   code: ApiErrorCode,
   message: string,
-  extra: { details?: unknown; headers?: HeadersInit } = {},
-): Response {
+  extra: { details?: unknown; headers?: Record<string, string> } = {},
+): ApiReply {
   const error = extra.details === undefined ? { code, message } : { code, message, details: extra.details };
   return apiJson({ error }, { status, headers: extra.headers });
 }
@@ -66,18 +89,18 @@ export function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-export type BodyResult = { ok: true; text: string; json: unknown } | { ok: false; response: Response };
+export type BodyResult = { ok: true; text: string; json: unknown } | { ok: false; response: ApiReply };
 
 // A body must say it is JSON: a page on another site can send text/plain or
 // a form without asking first, but never application/json (the browser
 // asks this server, which never says yes). An empty body may leave the
 // type out. The size was bounded before the route ran (node-fetch.server.ts).
-export async function readJsonBody(request: Request): Promise<BodyResult> {
+export async function readJsonBody(request: HttpRequest): Promise<BodyResult> {
   const type = request.headers.get("Content-Type");
-  if (type ? !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type) : request.body !== null) {
+  const text = await request.text();
+  if (type ? !/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type) : text !== "") {
     return { ok: false, response: apiError(415, "unsupported_media_type", "Send the body as application/json") };
   }
-  const text = await request.text();
   if (text.trim() === "") return { ok: true, text, json: undefined };
   try {
     return { ok: true, text, json: JSON.parse(text) as unknown };
@@ -89,7 +112,7 @@ export async function readJsonBody(request: Request): Promise<BodyResult> {
 export function parseWith<S extends z.ZodTypeAny>(
   schema: S,
   value: unknown,
-): { ok: true; data: z.output<S> } | { ok: false; response: Response } {
+): { ok: true; data: z.output<S> } | { ok: false; response: ApiReply } {
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, data: result.data as z.output<S> };
   return { ok: false, response: apiError(400, "validation_error", describeIssues(result.error)) };
@@ -106,12 +129,11 @@ export const INTERNAL_ERROR = {
 // stack trace: it is logged, and the caller gets a plain 500 envelope.
 export async function guarded(
   log: (message: string, fields?: Record<string, string>) => void,
-  handler: () => Promise<Response>,
-) {
+  handler: () => Promise<ApiReply | Response>,
+): Promise<ApiReply | Response> {
   try {
     return await handler();
   } catch (error) {
-    if (error instanceof Response) return error;
     const unavailable = unavailableBecause(error);
     if (unavailable === "storage_full") {
       log("storage full", { level: "error", error: String(error) });

@@ -1,8 +1,8 @@
 import type { DropOutcome } from "~/models/drops.server";
-import { apiError } from "./api.server";
+import { apiError, type ApiReply } from "./api.server";
 
 // A drop the write refused, as the API's answer.
-export function dropRefusal(outcome: Exclude<DropOutcome, { ok: true }>): Response {
+export function dropRefusal(outcome: Exclude<DropOutcome, { ok: true }>): ApiReply {
   switch (outcome.code) {
     case "not_found":
       return outcome.missing.length > 0

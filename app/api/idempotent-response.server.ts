@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { idempotencyKeyHeader } from "~/api/api-contract.server";
+import type { HttpRequest } from "~/http/http-request.server";
 import type { Clock } from "~/infra/clock.server";
 import type { Database } from "~/infra/db/db.server";
 import { abandonIdempotent, beginIdempotent, completeIdempotent, findFinished } from "~/models/idempotency.server";
-import { apiError, describeIssues } from "./api.server";
+import { apiError, describeIssues, type ApiReply } from "./api.server";
 
 // An answer is stored for replay only when it says something about a real
 // hold: a success, or a refusal because of the state of stock or of the hold
@@ -38,18 +39,18 @@ export async function idempotent({
   admit = () => null,
   storedAs = (text) => text,
 }: {
-  request: Request;
+  request: HttpRequest;
   database: Database;
   clock: Clock;
   scope: string;
   body: string;
-  respond: () => Promise<Response>;
+  respond: () => Promise<ApiReply>;
   // a refusal decided before anything is written (the rate limit), or null
   // to go ahead; a replay of a finished answer skips it
-  admit?: () => Response | null;
+  admit?: () => ApiReply | null;
   // what of the answer is kept for a replay
   storedAs?: (text: string) => string;
-}): Promise<Response> {
+}): Promise<ApiReply> {
   const header = request.headers.get("Idempotency-Key");
   if (header === null) return admit() ?? respond();
   const parsed = idempotencyKeyHeader.safeParse(header);
@@ -64,17 +65,19 @@ export async function idempotent({
     (await findFinished({ database, scope, key, requestHash, now: clock() })) ??
     admit() ??
     (await beginIdempotent({ database, scope, key, requestHash, now: clock() }));
-  if (start instanceof Response) return start;
+  // the rate limit's refusal, the one answer here without a kind
+  if (!("kind" in start)) return start;
   switch (start.kind) {
     case "replay":
-      return new Response(start.body, {
+      return {
         status: start.status,
         headers: {
           "Content-Type": "application/json; charset=utf-8",
           "Cache-Control": "no-store",
           "Idempotent-Replay": "true",
         },
-      });
+        body: start.body,
+      };
     case "conflict":
       return apiError(409, "idempotency_conflict", "This Idempotency-Key was already used with a different request");
     case "in_progress":
@@ -89,7 +92,7 @@ export async function idempotent({
     case "proceed":
       break;
   }
-  let response: Response;
+  let response: ApiReply;
   try {
     response = await respond();
   } catch (error) {
@@ -100,7 +103,13 @@ export async function idempotent({
     await abandonIdempotent({ database, scope, key });
     return response;
   }
-  const text = await response.text();
-  await completeIdempotent({ database, scope, key, status: response.status, body: storedAs(text), now: clock() });
-  return new Response(text, { status: response.status, headers: response.headers });
+  await completeIdempotent({
+    database,
+    scope,
+    key,
+    status: response.status,
+    body: storedAs(response.body),
+    now: clock(),
+  });
+  return response;
 }

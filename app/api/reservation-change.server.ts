@@ -1,4 +1,3 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { emptyRequest } from "~/api/api-contract.server";
 import type { Database } from "~/infra/db/db.server";
 import type { ChangeOutcome } from "~/models/hold-changes.server";
@@ -6,7 +5,7 @@ import type { Holder } from "~/models/holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy } from "~/models/reservation";
 import { apiCaller, type ApiCaller } from "./api-caller.server";
 import { admitWrite, changeResponse } from "./api-outcomes.server";
-import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "./api.server";
+import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody, type ApiArgs } from "./api.server";
 import { idempotent } from "./idempotent-response.server";
 
 type Command = (input: {
@@ -21,7 +20,7 @@ type Command = (input: {
 // (or `{}`), the holder from the token or the session, one command, its
 // outcome as a status.
 export function reservationChange(
-  { request, params, context }: ActionFunctionArgs,
+  { request, params, context }: ApiArgs,
   command: Command,
   { idempotent: honoursKey = false } = {},
 ) {

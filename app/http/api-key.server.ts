@@ -1,13 +1,14 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { API_KEY_PREFIX, findApiKey, lastUseIsDue, recordApiKeyUse } from "~/models/api-keys.server";
 import { bearerToken } from "./credentials.server";
+import type { HttpRequest } from "./http-request.server";
 
 export type PresentedApiKey = { kind: "none" } | { kind: "refused" } | { kind: "live"; id: string; name: string };
 
 // The integrator key a caller sends as its bearer, if it sends one: none,
 // a live key, or one that is unknown or revoked (refused). A bearer without
 // the key's prefix is not a key (a hold token, say) and is left alone.
-export async function presentedApiKey(request: Request, { app }: AppLoadContext): Promise<PresentedApiKey> {
+export async function presentedApiKey(request: HttpRequest, { app }: AppLoadContext): Promise<PresentedApiKey> {
   const token = bearerToken(request);
   if (!token?.startsWith(API_KEY_PREFIX)) return { kind: "none" };
   const found = await findApiKey({ database: app.database, key: token });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createCookieSessionStorage, redirect, type AppLoadContext, type SessionStorage } from "@remix-run/node";
+import type { HttpRequest } from "./http-request.server";
 import { takeWrite } from "./rate-limit.server";
 import { cameOverHttps } from "./session.server";
 
@@ -42,7 +43,7 @@ function fingerprint(token: string): string {
   return createHash("sha256").update(`operator-session:${token}`).digest("base64url").slice(0, 22);
 }
 
-export async function operatorSession(request: Request, { app }: AppLoadContext): Promise<OperatorSession | null> {
+export async function operatorSession(request: HttpRequest, { app }: AppLoadContext): Promise<OperatorSession | null> {
   const session = await storageFor(app.env.SESSION_SECRET).getSession(request.headers.get("Cookie"));
   const { operator, timeZone, since, token } = session.data;
   if (!operator || !timeZone || since === undefined || token !== fingerprint(app.env.ADMIN_TOKEN)) return null;
@@ -54,7 +55,7 @@ export async function operatorSession(request: Request, { app }: AppLoadContext)
 
 // The signed-in operator, or a redirect to the login page that comes back
 // here afterwards.
-export async function requireOperator(request: Request, context: AppLoadContext): Promise<OperatorSession> {
+export async function requireOperator(request: HttpRequest, context: AppLoadContext): Promise<OperatorSession> {
   const session = await operatorSession(request, context);
   if (session) return session;
   const url = new URL(request.url);
@@ -62,7 +63,7 @@ export async function requireOperator(request: Request, context: AppLoadContext)
 }
 
 export async function startOperatorSession(
-  request: Request,
+  request: HttpRequest,
   { app }: AppLoadContext,
   { operator, timeZone }: { operator: string; timeZone: string },
 ): Promise<string> {
@@ -75,7 +76,7 @@ export async function startOperatorSession(
   return storage.commitSession(session, { secure: cameOverHttps(request) });
 }
 
-export async function endOperatorSession(request: Request, { app }: AppLoadContext): Promise<string> {
+export async function endOperatorSession(request: HttpRequest, { app }: AppLoadContext): Promise<string> {
   const storage = storageFor(app.env.SESSION_SECRET);
   return storage.destroySession(await storage.getSession(request.headers.get("Cookie")));
 }
@@ -91,7 +92,7 @@ export function consolePath(next: string | null): string {
 
 // A console page's change: signed in, and within the rate limit on writes
 // (an operator's browser is one more client of the shop).
-export async function requireOperatorWrite(request: Request, context: AppLoadContext): Promise<OperatorSession> {
+export async function requireOperatorWrite(request: HttpRequest, context: AppLoadContext): Promise<OperatorSession> {
   const session = await requireOperator(request, context);
   const retryAfter = takeWrite(context);
   if (retryAfter !== null) {

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { bearerToken, isSecret } from "./credentials.server";
+import type { HttpRequest } from "./http-request.server";
 
 // Operators call the admin API with `Authorization: Bearer $ADMIN_TOKEN`
 // and may name themselves in `X-Operator`; the console's login form sends
@@ -35,7 +36,7 @@ export function checkOperatorToken(
   return { ok: true, operator: OPERATOR_NAME.test(named) ? named : fallback };
 }
 
-export function checkOperator(request: Request, context: AppLoadContext): OperatorCheck {
+export function checkOperator(request: HttpRequest, context: AppLoadContext): OperatorCheck {
   return checkOperatorToken(
     { token: bearerToken(request), name: request.headers.get("X-Operator"), fallback: "api" },
     context,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createCookieSessionStorage, type SessionStorage } from "@remix-run/node";
 import { hashSecret, type Holder } from "~/models/holder.server";
+import type { HttpRequest } from "./http-request.server";
 
 // A browser's holds belong to its session: an httpOnly, signed cookie that
 // carries a random holder id. Only its hash is stored with a reservation.
@@ -32,12 +33,12 @@ function storageFor(secret: string): SessionStorage<SessionData> {
 // carries the protocol the server determined (client.server.ts: behind a
 // trusted proxy, the one the proxy reports; otherwise the socket's), never
 // a header anyone could send.
-export function cameOverHttps(request: Request): boolean {
+export function cameOverHttps(request: HttpRequest): boolean {
   return new URL(request.url).protocol === "https:";
 }
 
 // The session's holder, if the browser already has one.
-export async function sessionHolder(request: Request, secret: string): Promise<Holder> {
+export async function sessionHolder(request: HttpRequest, secret: string): Promise<Holder> {
   const session = await storageFor(secret).getSession(request.headers.get("Cookie"));
   const holderId = session.get("holderId");
   return { tokenHash: null, sessionHash: holderId ? hashSecret(holderId) : null };
@@ -46,7 +47,7 @@ export async function sessionHolder(request: Request, secret: string): Promise<H
 // The session's holder, creating one if needed; `setCookie` is set when the
 // response must carry a new cookie.
 export async function ensureSessionHolder(
-  request: Request,
+  request: HttpRequest,
   secret: string,
 ): Promise<{ sessionHash: string; setCookie: string | null }> {
   const storage = storageFor(secret);

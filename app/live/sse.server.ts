@@ -1,5 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { eventStream as remixEventStream } from "remix-utils/sse/server";
+import type { HttpRequest } from "~/http/http-request.server";
 
 // Server-Sent Events on top of remix-utils' `eventStream`, which owns the
 // stream's life (it ends it when the request's signal aborts, i.e. the
@@ -27,7 +28,7 @@ const encoder = new TextEncoder();
 const frameEnd = /\n\n$/;
 
 export function eventStream(
-  request: Request,
+  request: HttpRequest,
   // subscribes; returns the unsubscribe, called the moment the stream ends
   init: (channel: SseChannel) => () => void,
   { heartbeatMs = HEARTBEAT_MS, retryMs = RETRY_MS }: { heartbeatMs?: number; retryMs?: number } = {},
@@ -103,7 +104,7 @@ export function eventStream(
 // Where a stream resumes: the browser's Last-Event-ID when it reconnects by
 // itself, else `?after=` (the page's own cursor when it first connects, or
 // the last id it saw when it opens a fresh stream), else nothing.
-export function resumeFrom(request: Request): number | null {
+export function resumeFrom(request: HttpRequest): number | null {
   const raw = request.headers.get("Last-Event-ID") ?? new URL(request.url).searchParams.get("after");
   if (raw === null || !/^\d{1,15}$/.test(raw)) return null;
   return Number(raw);
@@ -115,7 +116,7 @@ export function resumeFrom(request: Request): number | null {
 // Retry-After, and EventSource tries again after it.
 export function openLiveStream(
   { app, client }: AppLoadContext,
-  request: Request,
+  request: HttpRequest,
   init: (channel: SseChannel) => () => void,
 ): Response {
   if (!app.live.accepting()) return new Response("Shutting down", { status: 503, headers: { "Retry-After": "1" } });

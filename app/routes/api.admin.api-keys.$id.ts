@@ -1,13 +1,12 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { toApiKey } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
 import { emptyRequest } from "~/api/api-contract.server";
-import { apiError, apiJson, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { revokeApiKey } from "~/models/api-keys.server";
 
 // DELETE /api/admin/api-keys/:id: revoke a key; it stops working at once
 // and stays listed.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(
     args,
     emptyRequest.optional(),

@@ -1,13 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { createApiKeyRequest, toApiKey } from "~/api/admin-contract.server";
 import { adminAction, admitOperator } from "~/api/admin.server";
-import { apiJson, guarded } from "~/api/api.server";
+import { apiJson, guarded, type ApiArgs } from "~/api/api.server";
 import { withoutApiKey } from "~/api/idempotent-response.server";
 import { createApiKey, listApiKeys } from "~/models/api-keys.server";
 
 // GET /api/admin/api-keys: every integrator key, revoked ones too, newest
 // first; never the keys themselves.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const operator = admitOperator(request, context, { writes: false });
@@ -18,7 +17,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 // POST /api/admin/api-keys: a new key, shown in this answer only.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(
     args,
     createApiKeyRequest,

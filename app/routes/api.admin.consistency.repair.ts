@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { repairRequest } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
-import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { repairRow } from "~/models/consistency.server";
 
 // POST /api/admin/consistency/repair: rebuild one row's reserved and sold
 // from its holds, by hand, with an audit entry.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(args, repairRequest, async (row, operator) => {
     const { app } = args.context;
     const outcome = await repairRow({ database: app.database, ...row, operator, now: app.clock() });

@@ -1,13 +1,12 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { admitOperator } from "~/api/admin.server";
-import { apiJson, guarded, methodNotAllowed } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import type { ConsistencyReport } from "~/models/consistency.server";
 
 const asJson = (report: ConsistencyReport | null) =>
   report && { ...report, checkedAt: new Date(report.checkedAt).toISOString() };
 
 // GET: the newest check's result (null before the first); POST: check now.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   return guarded(context.app.log, async () => {
     const operator = admitOperator(request, context, { writes: false });
     if (!operator.ok) return operator.response;
@@ -15,7 +14,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
   });
 }
 
-export function action({ request, context }: ActionFunctionArgs) {
+export function action({ request, context }: ApiArgs) {
   return guarded(context.app.log, async () => {
     if (request.method !== "POST") return methodNotAllowed("GET, POST");
     const operator = admitOperator(request, context);

@@ -1,13 +1,12 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { adminAction } from "~/api/admin.server";
-import { apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { dropRefusal } from "~/api/drop-outcomes.server";
 import { editDropRequest, toApiDrop } from "~/api/drops-contract.server";
 import { editDrop } from "~/models/drops.server";
 
 // PATCH /api/admin/drops/:id: move its window, change its products or
 // terms. Holds already made keep theirs.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(
     args,
     editDropRequest,

@@ -1,12 +1,11 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listEventsQuery, toApiEvent } from "~/api/admin-contract.server";
 import { admitOperator } from "~/api/admin.server";
-import { apiJson, guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, parseWith, type ApiArgs } from "~/api/api.server";
 import { listEvents } from "~/models/audit.server";
 
 // GET /api/admin/events: the audit trail, newest first, filtered, a page at
 // a time.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const operator = admitOperator(request, context, { writes: false });

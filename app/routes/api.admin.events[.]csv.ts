@@ -1,13 +1,12 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { exportEventsQuery } from "~/api/admin-contract.server";
 import { admitOperator } from "~/api/admin.server";
-import { guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { guarded, methodNotAllowed, parseWith, type ApiArgs } from "~/api/api.server";
 import { eventsCsvResponse } from "~/api/events-csv.server";
 import { exportEvents } from "~/models/audit.server";
 
 // GET /api/admin/events.csv: the audit trail as a CSV download, streamed a
 // page at a time, with the same filters as /api/admin/events.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const operator = admitOperator(request, context, { writes: false });

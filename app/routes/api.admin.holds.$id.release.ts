@@ -1,13 +1,12 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { operatorReleaseRequest } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
 import { toApiReservation } from "~/api/api-contract.server";
-import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { releaseByOperator } from "~/models/operator-holds.server";
 
 // POST /api/admin/holds/:id/release: the shop gives a stuck hold's units
 // back, with a reason; pending holds only.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(args, operatorReleaseRequest, async ({ reason }, operator) => {
     const { app } = args.context;
     const outcome = await releaseByOperator({

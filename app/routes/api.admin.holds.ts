@@ -1,12 +1,11 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listHoldsQuery } from "~/api/admin-contract.server";
 import { admitOperator } from "~/api/admin.server";
 import { toApiReservation } from "~/api/api-contract.server";
-import { apiJson, guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, parseWith, type ApiArgs } from "~/api/api.server";
 import { listHolds } from "~/models/operator-holds.server";
 
 // GET /api/admin/holds: every shopper's holds, filtered, newest first.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const operator = admitOperator(request, context, { writes: false });

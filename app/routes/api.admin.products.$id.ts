@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { editProductRequest, toApiCatalogueProduct } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
-import { apiJson, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiJson, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { editProduct } from "~/models/catalogue.server";
 
 // PATCH /api/admin/products/:id: change any of a product's fields but its
 // id; `archived: true` takes it out of the shop.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(
     args,
     editProductRequest,

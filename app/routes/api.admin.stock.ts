@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { restockRequest } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
-import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { restock } from "~/models/restock.server";
 
 // POST /api/admin/stock: an operator's stock change, as one guarded write
 // with its ledger entry.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(args, restockRequest, async ({ productId, warehouseId, delta, total, reason, note }, operator) => {
     const { app } = args.context;
     const outcome = await restock({

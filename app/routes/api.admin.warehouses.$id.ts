@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { editWarehouseRequest } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
-import { apiJson, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiJson, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { editWarehouse } from "~/models/catalogue.server";
 
 // PATCH /api/admin/warehouses/:id: rename a warehouse or change its city;
 // its id stays.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(
     args,
     editWarehouseRequest,

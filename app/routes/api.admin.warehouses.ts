@@ -1,11 +1,10 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { createWarehouseRequest } from "~/api/admin-contract.server";
 import { adminAction } from "~/api/admin.server";
-import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { createWarehouse } from "~/models/catalogue.server";
 
 // POST /api/admin/warehouses: a new warehouse, stocking nothing yet.
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   adminAction(args, createWarehouseRequest, async (warehouse, operator) => {
     const { app } = args.context;
     const outcome = await createWarehouse({ database: app.database, warehouse, operator, now: app.clock() });

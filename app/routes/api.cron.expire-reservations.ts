@@ -1,12 +1,11 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { apiError, apiJson, methodNotAllowed } from "~/api/api.server";
+import { apiError, apiJson, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { hasBearerSecret } from "~/http/credentials.server";
 import { sweepAndLog } from "~/models/maintenance.server";
 
 // For any external scheduler, and for `npm run sweep` when the embedded
 // database lives on the app machine's volume. GET and POST both sweep:
 // some schedulers can only send one of them.
-async function expireReservations({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
+async function expireReservations({ request, context }: ApiArgs | ApiArgs) {
   const { database, clock, env, log } = context.app;
   if (!hasBearerSecret(request, env.CRON_SECRET)) {
     return apiError(401, "unauthorized", "Send Authorization: Bearer <CRON_SECRET>.", {
@@ -23,5 +22,5 @@ async function expireReservations({ request, context }: LoaderFunctionArgs | Act
 }
 
 export const loader = expireReservations;
-export const action = (args: ActionFunctionArgs) =>
+export const action = (args: ApiArgs) =>
   args.request.method === "POST" ? expireReservations(args) : methodNotAllowed("GET, POST");

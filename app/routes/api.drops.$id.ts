@@ -1,10 +1,9 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiJson, guarded, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { toApiDropView } from "~/api/drops-contract.server";
 import { getDrop } from "~/models/drop-views.server";
 import { ID_PATTERN } from "~/models/reservation";
 
-export function loader({ params, context }: LoaderFunctionArgs) {
+export function loader({ params, context }: ApiArgs) {
   const { database, clock, log } = context.app;
   return guarded(log, async () => {
     const id = params.id ?? "";

@@ -1,6 +1,5 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { integratorKey } from "~/api/api-caller.server";
-import { apiJson, guarded, methodNotAllowed, notFound, parseWith } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, notFound, parseWith, type ApiArgs } from "~/api/api.server";
 import { waitlistQuery } from "~/api/drops-contract.server";
 import { integratorCustomer } from "~/models/customers.server";
 import { waitlistEntry } from "~/models/waitlist.server";
@@ -8,7 +7,7 @@ import { waitlistEntry } from "~/models/waitlist.server";
 // GET /api/drops/:id/waitlist/:customerId: where the key's customer stands
 // in the drop's line (?productId= for one product's line), and the hold
 // offered once there is one.
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export function loader({ request, params, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const key = await integratorKey(request, context);

@@ -1,7 +1,15 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { integratorKey } from "~/api/api-caller.server";
 import { admitWrite } from "~/api/api-outcomes.server";
-import { apiError, apiJson, guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "~/api/api.server";
+import {
+  apiError,
+  apiJson,
+  guarded,
+  methodNotAllowed,
+  notFound,
+  parseWith,
+  readJsonBody,
+  type ApiArgs,
+} from "~/api/api.server";
 import { joinWaitlistRequest } from "~/api/drops-contract.server";
 import { integratorCustomer } from "~/models/customers.server";
 import { ID_PATTERN } from "~/models/reservation";
@@ -11,7 +19,7 @@ import { joinWaitlist } from "~/models/waitlist.server";
 // one of a live drop's products. Units that come back are offered to the
 // first in line as a hold, which the key finds on the entry and in its
 // event feed.
-export function action({ request, params, context }: ActionFunctionArgs) {
+export function action({ request, params, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     if (request.method !== "POST") return methodNotAllowed("POST");

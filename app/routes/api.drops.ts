@@ -1,11 +1,10 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiJson, guarded, methodNotAllowed } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { toApiDropView } from "~/api/drops-contract.server";
 import { listDrops } from "~/models/drop-views.server";
 
 // GET /api/drops: live and upcoming drops, then the ones that ended, with
 // their products' live stock and top purchasers.
-export function loader({ context }: LoaderFunctionArgs) {
+export function loader({ context }: ApiArgs) {
   const { database, clock, log } = context.app;
   return guarded(log, async () => {
     const drops = await listDrops({ database, now: clock() });

@@ -1,6 +1,5 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { integratorKey } from "~/api/api-caller.server";
-import { apiJson, guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, parseWith, type ApiArgs } from "~/api/api.server";
 import { keyEventsQuery, resumeHeaders, toApiKeyEvent } from "~/api/key-events-contract.server";
 import { keyEventFeed } from "~/live/key-event-feed.server";
 import { openLiveStream } from "~/live/sse.server";
@@ -11,7 +10,7 @@ import { readKeyEvents } from "~/models/key-events.server";
 // made, oldest first, from a cursor. JSON a page at a time by default; with
 // Accept: text/event-stream, a stream that replays from the cursor and then
 // goes on live, ending when the key is revoked.
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { app } = context;
   return guarded(app.log, async () => {
     const key = await integratorKey(request, context);

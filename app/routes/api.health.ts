@@ -1,11 +1,9 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiJson } from "~/api/api.server";
-import { checkHealth } from "~/models/health.server";
+import { apiJson, type ApiArgs } from "~/api/api.server";
 
 // Fly's HTTP check: 200 while the database answers, 503 when it does not.
 // Books out of step are "degraded", still 200: a restart fixes nothing.
-export async function loader({ context }: LoaderFunctionArgs) {
-  const health = await checkHealth({ database: context.app.database });
+export async function loader({ context }: ApiArgs) {
+  const health = await context.app.health.current();
   if (health.status !== "ok") return apiJson(health, { status: 503 });
   const report = context.app.consistency.last();
   if (report && report.violations.length > 0) {

@@ -1,9 +1,8 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { toApiProduct } from "~/api/api-contract.server";
-import { apiJson, guarded, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { getProduct } from "~/models/inventory.server";
 
-export function loader({ params, context }: LoaderFunctionArgs) {
+export function loader({ params, context }: ApiArgs) {
   const { database, clock, log } = context.app;
   return guarded(log, async () => {
     const found = await getProduct({ database, id: params.id ?? "", now: clock() });

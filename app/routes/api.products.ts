@@ -1,9 +1,8 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { listProductsQuery, toApiProduct } from "~/api/api-contract.server";
-import { apiJson, guarded, methodNotAllowed, parseWith } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, parseWith, type ApiArgs } from "~/api/api.server";
 import { listProducts } from "~/models/inventory.server";
 
-export function loader({ request, context }: LoaderFunctionArgs) {
+export function loader({ request, context }: ApiArgs) {
   const { database, clock, log } = context.app;
   return guarded(log, async () => {
     const query = parseWith(listProductsQuery, Object.fromEntries(new URL(request.url).searchParams));

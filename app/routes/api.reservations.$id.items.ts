@@ -1,8 +1,7 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { apiCaller } from "~/api/api-caller.server";
 import { addItemsRequest, setItemRequest } from "~/api/api-contract.server";
 import { admitWrite, itemsChangeResponse } from "~/api/api-outcomes.server";
-import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody } from "~/api/api.server";
+import { guarded, methodNotAllowed, notFound, parseWith, readJsonBody, type ApiArgs } from "~/api/api.server";
 import { idempotent } from "~/api/idempotent-response.server";
 import { holdScope } from "~/api/reservation-change.server";
 import { addItems, setItem } from "~/models/hold-items.server";
@@ -26,7 +25,7 @@ function changeOf(method: "POST" | "PATCH", json: unknown) {
 // POST /api/reservations/:id/items adds lines to a pending hold, all or
 // nothing; PATCH sets one line's quantity (0 takes it out, and the last
 // line out releases the hold). Neither extends the hold.
-export function action({ request, params, context }: ActionFunctionArgs) {
+export function action({ request, params, context }: ApiArgs) {
   const { database, clock, log, policy, fairUse } = context.app;
   return guarded(log, async () => {
     const { method } = request;

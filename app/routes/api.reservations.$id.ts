@@ -1,11 +1,10 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { apiCaller } from "~/api/api-caller.server";
 import { toApiReservation } from "~/api/api-contract.server";
-import { apiJson, guarded, methodNotAllowed, notFound } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, notFound, type ApiArgs } from "~/api/api.server";
 import { getReservation } from "~/models/reservation.server";
 
 // The holder's reservation, expiry applied; anyone else gets 404.
-export function loader({ request, params, context }: LoaderFunctionArgs) {
+export function loader({ request, params, context }: ApiArgs) {
   const { database, clock, log, policy } = context.app;
   return guarded(log, async () => {
     const from = await apiCaller(request, context);

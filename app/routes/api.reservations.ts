@@ -1,14 +1,13 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { apiCaller } from "~/api/api-caller.server";
 import { reserveRequestBody } from "~/api/api-contract.server";
 import { admitWrite, reserveResponse } from "~/api/api-outcomes.server";
-import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody } from "~/api/api.server";
+import { apiError, guarded, methodNotAllowed, parseWith, readJsonBody, type ApiArgs } from "~/api/api.server";
 import { idempotent, withoutHoldToken } from "~/api/idempotent-response.server";
 import { integratorCustomer, shopCustomer } from "~/models/customers.server";
 import { clientKeys, reserve } from "~/models/reservation.server";
 
 // POST /api/reservations: hold one line, or several all-or-nothing.
-export function action({ request, context }: ActionFunctionArgs) {
+export function action({ request, context }: ApiArgs) {
   const { app, client } = context;
   return guarded(app.log, async () => {
     if (request.method !== "POST") return methodNotAllowed("POST");

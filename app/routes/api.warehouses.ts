@@ -1,8 +1,7 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiJson, guarded, methodNotAllowed } from "~/api/api.server";
+import { apiJson, guarded, methodNotAllowed, type ApiArgs } from "~/api/api.server";
 import { listWarehouses } from "~/models/inventory.server";
 
-export function loader({ context }: LoaderFunctionArgs) {
+export function loader({ context }: ApiArgs) {
   const { database, log } = context.app;
   return guarded(log, async () => apiJson({ warehouses: await listWarehouses({ database }) }));
 }

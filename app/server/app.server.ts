@@ -6,6 +6,7 @@ import type { Env } from "~/infra/env.server";
 import { createLog, type Log } from "~/infra/log.server";
 import { startLiveHub } from "~/live/live.server";
 import { createStreamSlots } from "~/live/stream-slots.server";
+import { createHealthCheck } from "~/models/health.server";
 import { holdPolicy } from "~/models/reservation";
 import type { ReserveObserver } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
@@ -65,6 +66,7 @@ export async function startApp({
     env,
     log,
     live,
+    health: createHealthCheck({ database }),
     policy: holdPolicy(env.HOLD_TTL_SECONDS),
     fairUse: {
       holdsPerClient: env.MAX_PENDING_HOLDS_PER_CLIENT,

@@ -6,6 +6,7 @@ import type { Env } from "~/infra/env.server";
 import type { Log } from "~/infra/log.server";
 import type { LiveHub } from "~/live/live.server";
 import type { StreamSlots } from "~/live/stream-slots.server";
+import type { HealthCheck } from "~/models/health.server";
 import type { FairUse, HoldPolicy } from "~/models/reservation";
 import type { ReserveObserver } from "~/models/reservation.server";
 import type { ConsistencyChecker } from "./consistency-checker.server";
@@ -19,6 +20,8 @@ export type AppContext = {
   log: Log;
   // the process's events tailer, feeding the live pages
   live: LiveHub;
+  // the database check /api/health answers from, at most a second old
+  health: HealthCheck;
   policy: HoldPolicy;
   fairUse: FairUse;
   // RATE_LIMIT_PER_MINUTE, for every route that writes

@@ -152,8 +152,7 @@ export function createHttpHandler({
   const remix = createRequestHandler(build, "production");
   const loadContext = (client: Client, cspNonce: string): AppLoadContext => ({ app: context, client, cspNonce });
 
-  const api =
-    typeof build === "function" ? undefined : resourceRoutes({ build, prefix: "/api/", loadContext, onError });
+  const api = resourceRoutes({ build, prefix: "/api/", loadContext, onError });
   const assets = publicDir
     ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false })
     : undefined;
@@ -217,7 +216,7 @@ export function createHttpHandler({
       });
     };
     const toApi = () => {
-      if (!api || !isApi(req)) return toPage();
+      if (!isApi(req)) return toPage();
       api(req, res, client, (error) => {
         if (error === undefined) toPage();
         else

@@ -1,7 +1,8 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { afterEach, describe, expect, test, vi } from "vitest";
+import type { ApiArgs } from "~/api/api.server";
 import type { Database } from "~/infra/db/db.server";
 import { createLog } from "~/infra/log.server";
+import { createHealthCheck } from "~/models/health.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { loader as health } from "~/routes/api.health";
@@ -103,17 +104,38 @@ describe("/api/health", () => {
   test("503 when the database does not answer", async () => {
     const database = await freshDatabase();
     await database.close();
-    const context = { app: { database } } as unknown as LoaderFunctionArgs["context"];
+    const context = { app: { database, health: createHealthCheck({ database }) } } as unknown as ApiArgs["context"];
 
-    const response = await health({ request: new Request("http://x/api/health"), params: {}, context });
+    const reply = await health({ request: new Request("http://x/api/health"), params: {}, context });
 
-    expect(response.status).toBe(503);
-    expect(response.headers.get("cache-control")).toBe("no-store");
-    expect(await response.json()).toMatchObject({
+    expect(reply.status).toBe(503);
+    expect(reply.headers["Cache-Control"]).toBe("no-store");
+    expect(JSON.parse(reply.body)).toMatchObject({
       status: "unavailable",
       version,
       database: { reachable: false, error: expect.any(String) },
     });
+  });
+
+  test("the check is at most a second old, and callers at once share one query", async () => {
+    const database = await freshDatabase();
+    let elapsed = 0;
+    const check = createHealthCheck({ database, elapsedMs: () => elapsed });
+    const queries = vi.spyOn(database.reader, "execute");
+
+    const first = await Promise.all(Array.from({ length: 50 }, () => check.current()));
+    expect(first.every((h) => h.status === "ok")).toBe(true);
+    expect(queries).toHaveBeenCalledTimes(1);
+
+    // the database goes away: within the second the last check still
+    // answers, past it a new check finds out
+    await database.close();
+    elapsed = 999;
+    expect((await check.current()).status).toBe("ok");
+    expect(queries).toHaveBeenCalledTimes(1);
+    elapsed = 1000;
+    expect(await check.current()).toMatchObject({ status: "unavailable", database: { reachable: false } });
+    expect(queries).toHaveBeenCalledTimes(2);
   });
 });
 
