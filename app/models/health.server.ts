@@ -3,7 +3,7 @@ import { version } from "../../package.json";
 
 // Whether this process can serve: what Fly's health check asks.
 
-export type Health =
+type Health =
   | { status: "ok"; version: string; database: { reachable: true; ms: number } }
   | { status: "unavailable"; version: string; database: { reachable: false; error: string } };
 

@@ -114,12 +114,6 @@ function writeHead(res: ServerResponse, response: Response) {
   if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
 }
 
-// A reply already whole in memory (the API's JSON, error pages).
-export async function sendWhole(res: ServerResponse, response: Response, head: boolean) {
-  writeHead(res, response);
-  res.end(head ? undefined : Buffer.from(await response.arrayBuffer()));
-}
-
 // A live stream may have this much written but not yet taken by the
 // browser (in this process's buffer, past what the kernel holds) before it
 // is cut off. Live messages are whole states, so a stream that fell this
