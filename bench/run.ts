@@ -1,6 +1,9 @@
 // npm run bench: builds the production server, starts it on a fresh embedded
-// database, drives it over HTTP from a separate process and prints a table;
-// the figures go to bench/results/<date>.json.
+// database beside a bare node:http server and (when PostgreSQL is here) the
+// seeds' design it replaced, drives each over HTTP from a separate process
+// with the same cells, and prints one table with the ratios; the figures go
+// to bench/results/<date>.json.
+//   BENCH_SECONDS: each cell's length after its warm-up (30)
 import { execFileSync, execSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,8 +11,10 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
 import { v7 as timeOrderedUuid } from "uuid";
+import { startPostgres } from "./postgres";
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 30);
+const WARM_UP_SECONDS = 5;
 const HOT: [string, string] = ["aurora-headphones", "blr-01"];
 const SELL_OUT: [string, string] = ["zenith-linen-cushion", "mum-01"];
 // the product's only row: a drop governs a product in every warehouse, so
@@ -36,23 +41,12 @@ type Result = {
 // one-second samples measure poorly, so it is timed to its last answer.
 const perSecond = (r: Result) => (r.seconds ? r.requests.total / r.seconds : r.requests.average);
 
-function startServer(databaseUrl: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ["build/server.js"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: "0",
-      DATABASE_URL: databaseUrl,
-      // every simulated shopper is 127.0.0.1: the per-address limits are off
-      RATE_LIMIT_PER_MINUTE: "0",
-      MAX_PENDING_HOLDS_PER_CLIENT: "0",
-      MAX_PENDING_UNITS_PER_CLIENT: "0",
-      MAX_PENDING_UNITS_PER_ADDRESS: "0",
-      SESSION_SECRET: "bench-session-secret-0123456789",
-      CRON_SECRET: "bench-cron-secret-0123456789",
-      ADMIN_TOKEN: "bench-admin-token-0123456789",
-      METRICS_PORT: "0",
-    },
+type Started = { url: string; stop: () => void };
+
+// A server in its own process, ready once it prints the address it listens on.
+function startProcess(script: string, env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     // request logs would cost the server as much as the work measured
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -60,7 +54,7 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => vo
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      // the log line is JSON: the address ends at its closing quote
+      // Holdfast's log line is JSON: the address ends at its closing quote
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         child.stdout.removeAllListeners("data");
@@ -68,8 +62,43 @@ function startServer(databaseUrl: string): Promise<{ url: string; stop: () => vo
         resolve({ url: match[1]!.replace("localhost", "127.0.0.1"), stop: () => child.kill("SIGTERM") });
       }
     });
-    child.on("exit", (code) => reject(new Error(`server exited (${code}):\n${output}`)));
+    child.on("exit", (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
   });
+}
+
+const startHoldfast = (databaseUrl: string) =>
+  startProcess("build/server.js", {
+    NODE_ENV: "production",
+    PORT: "0",
+    DATABASE_URL: databaseUrl,
+    // every simulated shopper is 127.0.0.1: the per-address limits are off
+    RATE_LIMIT_PER_MINUTE: "0",
+    MAX_PENDING_HOLDS_PER_CLIENT: "0",
+    MAX_PENDING_UNITS_PER_CLIENT: "0",
+    MAX_PENDING_UNITS_PER_ADDRESS: "0",
+    SESSION_SECRET: "bench-session-secret-0123456789",
+    CRON_SECRET: "bench-cron-secret-0123456789",
+    ADMIN_TOKEN: "bench-admin-token-0123456789",
+    METRICS_PORT: "0",
+  });
+
+// The seeds' design on a PostgreSQL of its own, with the same rows.
+async function startSeedsDesign(
+  rows: [string, string][],
+): Promise<(Started | { skipped: string }) & { stop: () => void }> {
+  const postgres = await startPostgres(rows);
+  if ("skipped" in postgres) return { skipped: postgres.skipped, stop: () => {} };
+  const server = await startProcess("bench/seeds-design.mjs", postgres.env).catch((error: unknown) => {
+    postgres.stop();
+    throw error;
+  });
+  return {
+    url: server.url,
+    stop: () => {
+      server.stop();
+      postgres.stop();
+    },
+  };
 }
 
 function load(scenario: Record<string, unknown>): Result {
@@ -85,8 +114,10 @@ async function main() {
   execSync("npm run build", { stdio: "ignore" });
   const dir = mkdtempSync(path.join(tmpdir(), "holdfast-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
-  const server = await startServer(databaseUrl);
+  const server = await startHoldfast(databaseUrl);
+  const bare = await startProcess("bench/baseline.mjs", {});
   const db = createClient({ url: databaseUrl, timeout: 5_000 });
+  let stopSeeds = () => {};
   try {
     // Stock large enough never to run out, except for the sell-out row.
     await db.batch(
@@ -137,27 +168,55 @@ async function main() {
       })
     ).rows.map((r) => [String(r.product_id), String(r.warehouse_id)]);
 
-    const runs: { name: string; connections: number; result: Result }[] = [];
-    const run = (name: string, connections: number, extra: Record<string, unknown>) => {
-      process.stdout.write(`  ${name} at ${connections} connections… `);
-      const result = load({ url: server.url, connections, duration: DURATION, ...extra });
-      runs.push({ name, connections, result });
-      console.log(`${Math.round(perSecond(result))}/s`);
+    const seeds = await startSeedsDesign(rows as [string, string][]);
+    stopSeeds = seeds.stop;
+    const system = { bare: bare.url, holdfast: server.url, seeds: "url" in seeds ? seeds.url : null };
+    type System = keyof typeof system;
+    const cell = (sys: System, scenario: Record<string, unknown>, connections: number, seconds = DURATION) => {
+      process.stdout.write(`  ${sys} ${String(scenario.kind)} at ${connections} connections… `);
+      const result = load({ url: system[sys], connections, duration: seconds, ...scenario });
+      console.log(`${Math.round(perSecond(result))}/s, p99 ${result.latency.p99} ms`);
       return result;
     };
 
-    console.log(`Driving ${server.url} for ${DURATION} s per run:`);
-    run("warm-up", 32, { kind: "hot", row: HOT, duration: 3 });
-    runs.pop();
-    for (const c of [32, 128]) run("baseline GET /api/health", c, { kind: "health" });
-    for (const c of [1, 32, 128]) run("hot: 1 unit of one row", c, { kind: "hot", row: HOT });
-    for (const c of [32, 128]) run("spread: random rows", c, { kind: "spread", rows });
-    const sellOut = run("sell-out: 1,000 for 100 units", 100, { kind: "hot", row: SELL_OUT, amount: 1000 });
+    console.log(`Cells of ${DURATION} s, after a ${WARM_UP_SECONDS} s warm-up of each system:`);
+    if (!("url" in seeds)) console.log(`  (the seeds' design is skipped: ${seeds.skipped})`);
+    const health = { kind: "health" };
+    const hot = { kind: "hot", row: HOT };
+    const spread = { kind: "spread", rows };
+    const present = (Object.keys(system) as System[]).filter((sys) => system[sys] !== null);
+    for (const sys of present) cell(sys, sys === "bare" ? health : hot, 32, WARM_UP_SECONDS);
+    // every system's cell of a kind runs back to back, so the machine's
+    // drift through the run touches them alike
+    const cells = [
+      { name: "GET /api/health", scenario: health, systems: ["bare", "holdfast"] as System[] },
+      { name: "hot row", scenario: hot, systems: ["seeds", "holdfast"] as System[] },
+      { name: "spread rows", scenario: spread, systems: ["seeds", "holdfast"] as System[] },
+    ].flatMap(({ name, scenario, systems }) =>
+      [32, 128].map((connections) => ({
+        name,
+        connections,
+        results: Object.fromEntries(
+          systems.filter((sys) => system[sys] !== null).map((sys) => [sys, cell(sys, scenario, connections)]),
+        ) as Partial<Record<System, Result>>,
+      })),
+    );
+    stopSeeds();
+    stopSeeds = () => {};
+
+    const sellOut = load({ url: server.url, connections: 100, kind: "hot", row: SELL_OUT, amount: 1000 });
     // 2,000 customers arriving in one second, each with its own key; then
     // each tries once more, as a shopper who was refused would
-    const drop = { kind: "drop", row: DROP, keys, amount: DROP_CUSTOMERS, overallRate: DROP_CUSTOMERS };
-    const dropFirst = run("drop: 2,000 customers in 1 s, 100 units", 200, drop);
-    const dropAgain = run("drop: each customer's second try", 200, drop);
+    const drop = {
+      url: server.url,
+      kind: "drop",
+      row: DROP,
+      keys,
+      amount: DROP_CUSTOMERS,
+      overallRate: DROP_CUSTOMERS,
+    };
+    const dropFirst = load({ ...drop, connections: 200 });
+    const dropAgain = load({ ...drop, connections: 200 });
 
     const [held] = (
       await db.execute({
@@ -191,18 +250,23 @@ async function main() {
     ).rows[0]?.n;
 
     const machine = `${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    const baseline = perSecond(runs.find((r) => r.name.startsWith("baseline") && r.connections === 32)!.result);
-    const table = runs.map((r) => ({
-      scenario: r.name,
-      connections: r.connections,
-      "req/s": Math.round(perSecond(r.result)),
-      "p50 ms": r.result.latency.p50,
-      "p99 ms": r.result.latency.p99,
-      "2xx": r.result["2xx"],
-      "non-2xx": r.result.non2xx,
-      "5xx": r.result["5xx"],
-      "vs baseline": r.name.startsWith("baseline") ? "" : `${Math.round((perSecond(r.result) / baseline) * 100)}%`,
-    }));
+    const ratio = (a: Result | undefined, b: Result | undefined) =>
+      a && b ? `${(perSecond(a) / perSecond(b)).toFixed(2)}×` : "";
+    const rate = (r: Result | undefined) => (r ? Math.round(perSecond(r)) : "");
+    const table = cells.map(({ name, connections, results }) => {
+      const ours = results.holdfast!;
+      return {
+        cell: name,
+        connections,
+        "bare node:http": rate(results.bare),
+        "seeds' design": rate(results.seeds),
+        "seeds' p99 ms": results.seeds?.latency.p99 ?? "",
+        Holdfast: rate(ours),
+        "Holdfast p99 ms": ours.latency.p99,
+        "Holdfast ÷ other": ratio(ours, results.bare ?? results.seeds),
+        "non-2xx": ours.non2xx,
+      };
+    });
     const dropPasses = [dropFirst, dropAgain].map((r, i) => ({
       pass: i === 0 ? "first try" : "second try",
       requests: r.requests.total,
@@ -218,10 +282,11 @@ async function main() {
     }));
     console.log(`\n${new Date().toISOString()} · ${machine}`);
     console.table(table);
+    if (!("url" in seeds)) console.log(`The seeds' design was skipped: ${seeds.skipped}`);
     console.log(`Drop: ${DROP_CUSTOMERS} customers with a key each, ${DROP_UNITS} units, limit 1`);
     console.table(dropPasses);
     const sellOutOk = sellOut["2xx"] === 100 && Number(held?.reserved) === 100;
-    const serverErrors = runs.reduce((s, r) => s + r.result["5xx"], 0);
+    const serverErrors = cells.reduce((s, c) => s + c.results.holdfast!["5xx"], sellOut["5xx"]);
     const dropCreated = dropFirst["2xx"] + dropAgain["2xx"];
     const dropHeldOk = dropCreated === DROP_UNITS && dropHeld === DROP_UNITS && dropReserved === DROP_UNITS;
     // every customer's try answered with a hold or a 409: a 401 or a 429
@@ -232,25 +297,36 @@ async function main() {
       2 * DROP_CUSTOMERS,
     );
     const dropErrors = dropFirst["5xx"] + dropAgain["5xx"];
-    const hot = (connections: number) =>
-      runs.find((r) => r.name.startsWith("hot") && r.connections === connections)!.result;
-    // the issue's targets, for a 2-core machine that also runs the load
+    const holdfast = (name: string, connections: number) =>
+      cells.find((c) => c.name === name && c.connections === connections)!.results;
+    // the performance issue's goals, as ratios within this run
     const targets = [
-      {
-        target: "hot, 32 connections: ≥ 2,000 holds/s",
-        measured: `${Math.round(hot(32).requests.average)}/s`,
-        met: hot(32).requests.average >= 2000,
-      },
-      {
-        target: "hot, 32 connections: p99 < 25 ms",
-        measured: `${hot(32).latency.p99} ms`,
-        met: hot(32).latency.p99 < 25,
-      },
-      {
-        target: "hot, 128 connections: p99 < 50 ms",
-        measured: `${hot(128).latency.p99} ms`,
-        met: hot(128).latency.p99 < 50,
-      },
+      ...(["hot row", "spread rows"] as const).flatMap((name) =>
+        [32, 128].map((connections) => {
+          const { holdfast: ours, seeds: theirs } = holdfast(name, connections);
+          const goal = name === "hot row" ? 3 : 1.5;
+          return {
+            target: `${name}, ${connections}: ≥ ${goal}× the seeds' design`,
+            measured: theirs ? ratio(ours, theirs) : "skipped",
+            met: theirs ? perSecond(ours!) >= goal * perSecond(theirs) : null,
+          };
+        }),
+      ),
+      ...(["hot row", "spread rows"] as const).flatMap((name) =>
+        [32, 128].map((connections) => {
+          const limit = connections === 32 ? 25 : 50;
+          const p99 = holdfast(name, connections).holdfast!.latency.p99;
+          return { target: `${name}, ${connections}: p99 < ${limit} ms`, measured: `${p99} ms`, met: p99 < limit };
+        }),
+      ),
+      (() => {
+        const { holdfast: ours, bare: theirs } = holdfast("GET /api/health", 128);
+        return {
+          target: "GET /api/health, 128: ≥ 50 % of bare node:http, p99 < 50 ms",
+          measured: `${Math.round((perSecond(ours!) / perSecond(theirs!)) * 100)} %, p99 ${ours!.latency.p99} ms`,
+          met: perSecond(ours!) >= 0.5 * perSecond(theirs!) && ours!.latency.p99 < 50,
+        };
+      })(),
       { target: "no 5xx in any run", measured: String(serverErrors), met: serverErrors === 0 },
       {
         target: "sell-out: exactly 100 of 1,000 succeed",
@@ -285,6 +361,8 @@ async function main() {
   } finally {
     db.close();
     server.stop();
+    bare.stop();
+    stopSeeds();
     rmSync(dir, { recursive: true, force: true });
   }
 }
