@@ -25,14 +25,27 @@ function writeStdoutLine(line: string) {
   waiting.push(`${line}\n`);
 }
 
+// A line is written as text field by field: every request logs one, and
+// building an object to stringify (with the undefined fields filtered out)
+// cost more than the rest of a cached health check.
 export function createLog({ json, write = writeStdoutLine }: { json: boolean; write?: (line: string) => void }): Log {
+  if (json) {
+    return (message, fields = {}) => {
+      let line = `{"time":"${new Date().toISOString()}","msg":${JSON.stringify(message)}`;
+      for (const key in fields) {
+        const value = fields[key];
+        if (value !== undefined) line += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      }
+      write(`${line}}`);
+    };
+  }
   return (message, fields = {}) => {
-    const defined = Object.entries(fields).filter(([, v]) => v !== undefined);
-    if (json) {
-      write(JSON.stringify({ time: new Date().toISOString(), msg: message, ...Object.fromEntries(defined) }));
-    } else {
-      write([message, ...defined.map(([k, v]) => `${k}=${formatValue(v)}`)].join(" "));
+    let line = message;
+    for (const key in fields) {
+      const value = fields[key];
+      if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
     }
+    write(line);
   };
 }
 
