@@ -90,7 +90,8 @@ export async function startLiveHub({
   const drops = createDropWatchers({ database, clock, deliver });
 
   // One readStock for every stream that changed or owes a snapshot, then
-  // each gets the whole current state of what it watches.
+  // each gets the whole current state of what it watches: one message for
+  // all the streams that watch the same products, so it is serialised once.
   async function fanOutStock(changed: Set<string>, id: number) {
     const due = new Set<StockSubscriber>();
     for (const productId of changed) for (const s of subscribers.watchingProduct(productId)) due.add(s);
@@ -105,13 +106,19 @@ export async function startLiveHub({
       row[level.warehouseId] = level.available;
       available.set(level.productId, row);
     }
+    const messages = new Map<string, LiveStockMessage>();
     for (const s of due) {
       // it may have gone while the stock was being read
       if (!subscribers.stock.has(s)) continue;
       s.needsSnapshot = false;
-      const stock: LiveStockMessage["stock"] = {};
-      for (const p of s.productIds) stock[p] = available.get(p) ?? {};
-      deliver(s.stream, { id, stock });
+      let message = messages.get(s.watching);
+      if (!message) {
+        const stock: LiveStockMessage["stock"] = {};
+        for (const p of s.productIds) stock[p] = available.get(p) ?? {};
+        message = { id, stock };
+        messages.set(s.watching, message);
+      }
+      deliver(s.stream, message);
     }
   }
 
@@ -146,7 +153,10 @@ export async function startLiveHub({
     const changed = new Set<string>();
     for (const e of events) if (e.type === "stock_changed" && e.productId) changed.add(e.productId);
     fanOutReservations(events);
-    if (last) for (const stream of subscribers.consoles) deliver(stream, { id: cursor });
+    if (last) {
+      const message = { id: cursor };
+      for (const stream of subscribers.consoles) deliver(stream, message);
+    }
     await fanOutStock(changed, cursor);
     await drops.fanOut(events, cursor);
     if (events.length === batchSize) await tick();
@@ -183,8 +193,10 @@ export async function startLiveHub({
     cursor: () => cursor,
     watchStock({ productIds, after, stream }) {
       const watched = new Set(productIds);
+      const sorted = [...watched].sort();
       return subscribers.addStock({
-        productIds: [...watched],
+        productIds: sorted,
+        watching: sorted.join(","),
         stream,
         needsSnapshot:
           after === null || recent.missed(after, (seen) => seen.productId !== null && watched.has(seen.productId)),

@@ -13,6 +13,9 @@ export type LiveStream<Message> = {
 
 export type StockSubscriber = {
   productIds: string[];
+  // the products, sorted and joined: streams that watch the same ones
+  // share each message
+  watching: string;
   stream: LiveStream<LiveStockMessage>;
   // owes the browser the current state (it connected with nothing, or
   // missed something this process no longer remembers)

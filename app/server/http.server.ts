@@ -5,6 +5,7 @@ import { INTERNAL_ERROR } from "~/api/api.server";
 import { clientOf, type Client } from "~/http/client.server";
 import { logRequests } from "~/infra/log.server";
 import type { AppContext } from "./context.server";
+import { liveRoutes } from "./live-routes.server";
 import type { Metrics } from "./metrics.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
 import { resourceRoutes } from "./resource-routes.server";
@@ -153,6 +154,7 @@ export function createHttpHandler({
   const loadContext = (client: Client, cspNonce: string): AppLoadContext => ({ app: context, client, cspNonce });
 
   const api = resourceRoutes({ build, prefix: "/api/", loadContext, onError });
+  const live = liveRoutes(context);
   const assets = publicDir
     ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false })
     : undefined;
@@ -209,6 +211,7 @@ export function createHttpHandler({
   }
 
   function route(req: IncomingMessage, res: ServerResponse, client: Client, nonce: string) {
+    if (live(req, res, client)) return;
     const toPage = () => {
       page(req, res, client, nonce).catch((error: unknown) => {
         onError(error);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { finished } from "node:stream/promises";
 import type { Client } from "~/http/client.server";
+import { MAX_STREAM_BACKLOG_BYTES } from "~/live/sse.server";
 
 // node:http on one side, the Fetch Request and Response that Remix and the
 // API's routes speak on the other.
@@ -114,18 +115,12 @@ function writeHead(res: ServerResponse, response: Response) {
   if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
 }
 
-// A live stream may have this much written but not yet taken by the
-// browser (in this process's buffer, past what the kernel holds) before it
-// is cut off. Live messages are whole states, so a stream that fell this
-// far behind loses nothing by starting over: the browser reconnects with
-// its Last-Event-ID and gets the current state.
-const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
-
 // A reply that may stream (documents, Server-Sent Events). Backpressure is
 // honoured: a document waits while the socket's buffer is full, and reads
 // no more of its body until it drains. A live stream cannot wait (its hub
 // sends to thousands of streams and must not stall on one), so what it
-// sends queues, up to `maxBacklogBytes`; past that the connection is closed.
+// sends queues, up to `maxBacklogBytes` (see sse.server.ts); past that the
+// connection is closed.
 export async function sendStreaming(
   res: ServerResponse,
   response: Response,
@@ -161,8 +156,7 @@ export async function sendStreaming(
   } finally {
     if (res.destroyed) {
       // the request's abort signal fires on "close" and ends the body from
-      // its own side first (remix-utils' event stream throws if it finds
-      // the body already cancelled); only then is the rest dropped
+      // its own side first; only then is the rest dropped
       await closed;
       await reader.cancel().catch(() => {});
     }

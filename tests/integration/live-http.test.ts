@@ -2,11 +2,13 @@ import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import type { LiveStockMessage } from "~/live/live";
-import { eventStream, type SseChannel } from "~/live/sse.server";
+import { eventStream, liveResponse, type SseChannel } from "~/live/sse.server";
+import { createStreamSlots } from "~/live/stream-slots.server";
 import { sendStreaming } from "~/server/node-fetch.server";
+import { call } from "../helpers/api";
 import { testDatabaseUrl } from "../helpers/database";
 import { rawRequest, readUntil } from "../helpers/raw-http";
-import { noClientLimits, startServer, type RunningServer } from "../helpers/server";
+import { noClientLimits, startServer, testSecrets, type RunningServer } from "../helpers/server";
 
 // Live streams over HTTP, against the production build: what the checkout
 // and stock streams send, and what they cost. They are capped per client
@@ -131,6 +133,40 @@ describe("a reader that stops reading", () => {
   });
 });
 
+describe("a reader that stops reading, on a stream written straight to node's response", () => {
+  test("is cut off once its unsent backlog passes the bound, and its slot and subscription end", async () => {
+    let channel: SseChannel | undefined;
+    let unsubscribed = false;
+    const streams = createStreamSlots({ max: 10, perClient: 10 });
+    const app = { live: { accepting: () => true }, streams };
+    const client = { address: "127.0.0.1", https: false, origin: "http://localhost" };
+    const server: Server = createServer((req, res) =>
+      liveResponse({ app, client, req, res }, (c) => {
+        channel = c;
+        return () => (unsubscribed = true);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as { port: number };
+
+    const socket = connect(port, "127.0.0.1");
+    cleanup.push(() => socket.destroy());
+    socket.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    socket.pause();
+    await expect.poll(() => channel !== undefined).toBe(true);
+    expect(streams.open()).toBe(1);
+
+    const message = { filler: "x".repeat(10_000) };
+    for (let id = 1; id <= 2_000 && !unsubscribed; id++) {
+      channel!.send({ event: "stock", id, data: message });
+      if (id % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await expect.poll(() => unsubscribed, { timeout: 5_000 }).toBe(true);
+    expect(streams.open()).toBe(0);
+  });
+});
+
 describe("live streams over HTTP (the production build)", () => {
   async function shop(): Promise<RunningServer> {
     const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits });
@@ -208,5 +244,73 @@ describe("live streams over HTTP (the production build)", () => {
     const data = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as LiveStockMessage;
     expect(data.stock["aurora-speaker"]?.["blr-01"]).toBe(before - 1);
     expect((await fetch(`${server.url}/stock/events?products=`)).status).toBe(400);
+  });
+
+  test("the stock stream carries the page's security headers and resumes from Last-Event-ID", async () => {
+    const server = await shop();
+    const first = await fetch(`${server.url}/stock/events?products=aurora-speaker`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(first.headers.get("Content-Type")).toBe("text/event-stream");
+    expect(first.headers.get("Cache-Control")).toBe("no-cache, no-transform");
+    expect(first.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(first.headers.get("Content-Security-Policy")).toContain("default-src");
+    // it connected with nothing, so it is told the current state
+    const reader = first.body!.getReader();
+    const opening = await readUntil(reader, (t) => t.includes("\nid: "));
+    expect(opening.startsWith("retry: 2000\n\nevent: stock\ndata: ")).toBe(true);
+    const lastId = Number(/\nid: (\d+)/.exec(opening)![1]);
+    await reader.cancel();
+
+    // up to date: nothing until something changes
+    const abort = new AbortController();
+    cleanup.push(async () => abort.abort());
+    const resumed = await fetch(`${server.url}/stock/events?products=aurora-speaker`, {
+      headers: { "Last-Event-ID": String(lastId) },
+      signal: abort.signal,
+    });
+    const resumedReader = resumed.body!.getReader();
+    const quiet = await Promise.race([
+      readUntil(resumedReader, (t) => t.includes("event:")),
+      new Promise<string>((resolve) => setTimeout(() => resolve("nothing"), 1_000)),
+    ]);
+    expect(quiet).toBe("nothing");
+  });
+
+  test("a drop's stream answers 404 for no such drop and sends an existing drop's state", async () => {
+    const server = await shop();
+    expect((await rawRequest(server.url, "/drops/no-such-drop/events")).status).toBe(404);
+    expect((await rawRequest(server.url, "/drops/%2e%2e/events")).status).toBe(404);
+    const made = await call(server.url, "/api/admin/drops", {
+      method: "POST",
+      body: {
+        name: "Speakers",
+        productIds: ["aurora-speaker"],
+        startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+      headers: { Authorization: `Bearer ${testSecrets.ADMIN_TOKEN}`, "X-Operator": "Kavya" },
+    });
+    expect(made.status).toBe(201);
+    const { id } = (made.body as { drop: { id: string } }).drop;
+    const abort = new AbortController();
+    cleanup.push(async () => abort.abort());
+    const stream = await fetch(`${server.url}/drops/${id}/events`, { signal: abort.signal });
+    const text = await readUntil(stream.body!.getReader(), (t) => t.includes("\nid: "));
+    expect(text).toContain("event: drop\n");
+    expect(text).toContain(`"phase":"upcoming"`);
+  });
+
+  test("a shutdown ends every open stream with a reconnect hint, and the server exits 0", async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), ...noClientLimits });
+    const streams = await Promise.all(
+      // within the per-client limit of 16
+      Array.from({ length: 10 }, () =>
+        fetch(`${server.url}/stock/events?products=aurora-speaker,aurora-headphones&after=999999`),
+      ),
+    );
+    expect(streams.map((s) => s.status)).toEqual(Array(10).fill(200));
+    const texts = streams.map((s) => readUntil(s.body!.getReader(), () => false));
+    expect(await server.stop("SIGTERM")).toBe(0);
+    for (const text of await Promise.all(texts)) expect(text).toMatch(/^retry: 2000\n\nretry: \d+\n\n$/);
   });
 });

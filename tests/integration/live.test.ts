@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Database } from "~/infra/db/db.server";
 import type { LiveDropMessage, LiveReservationMessage, LiveStockMessage } from "~/live/live";
 import { startLiveHub, type LiveStream } from "~/live/live.server";
-import { eventStream } from "~/live/sse.server";
+import { createHeartbeat, eventStream, type SseChannel } from "~/live/sse.server";
 import { integratorCustomer } from "~/models/customers.server";
 import { createDrop } from "~/models/drops.server";
 import { confirm } from "~/models/hold-changes.server";
@@ -90,6 +90,35 @@ describe("the live hub", () => {
     expect(kettleOnly.messages).toEqual([]);
     await hub.tick();
     expect(queries()).toBe(3);
+  });
+
+  test("streams that watch the same products, in any order, share one message object", async () => {
+    const now = { t: 1_000_000 };
+    const { database, hub } = await setup(now);
+    const both = Array.from({ length: 200 }, (_, i) => {
+      const stream = recorder<LiveStockMessage>();
+      hub.watchStock({
+        productIds: i % 2 ? ["lamp", "kettle"] : ["kettle", "lamp", "lamp"],
+        after: hub.cursor(),
+        stream,
+      });
+      return stream;
+    });
+    const lampOnly = Array.from({ length: 100 }, () => {
+      const stream = recorder<LiveStockMessage>();
+      hub.watchStock({ productIds: ["lamp"], after: hub.cursor(), stream });
+      return stream;
+    });
+
+    await hold(database, now.t, "lamp", 1);
+    await hub.tick();
+
+    expect(new Set(both.map((s) => s.messages[0])).size).toBe(1);
+    expect(new Set(lampOnly.map((s) => s.messages[0])).size).toBe(1);
+    expect(both[0]!.messages).toEqual([
+      { id: hub.cursor(), stock: { lamp: { "blr-01": 4, "del-01": 2 }, kettle: { "blr-01": 9 } } },
+    ]);
+    expect(lampOnly[0]!.messages).toEqual([{ id: hub.cursor(), stock: { lamp: { "blr-01": 4, "del-01": 2 } } }]);
   });
 
   test("availability never counts a hold past its expiry", async () => {
@@ -214,7 +243,7 @@ describe("the event stream", () => {
         channel = c;
         return () => unsubscribed++;
       },
-      { heartbeatMs: 20, retryMs: 1234 },
+      { heartbeat: createHeartbeat(20), retryMs: 1234 },
     );
     expect(response.headers.get("Content-Type")).toBe("text/event-stream");
     expect(response.headers.get("X-Accel-Buffering")).toBe("no");
@@ -243,6 +272,47 @@ describe("the event stream", () => {
     const text = await readUntil(response.body!.getReader(), () => false);
     expect(text).toBe("retry: 2000\n\nretry: 1500\n\n");
     expect(unsubscribed).toBe(1);
+  });
+});
+
+describe("the event stream, many at once", () => {
+  test("a message sent to many streams is serialised once, and each gets the same frame", async () => {
+    const channels: SseChannel[] = [];
+    const bodies = Array.from({ length: 100 }, () =>
+      eventStream(new Request("http://shop.test/stock/events"), (channel) => {
+        channels.push(channel);
+        return () => {};
+      }).body!.getReader(),
+    );
+    const stringify = vi.spyOn(JSON, "stringify");
+    const message = { id: 9, stock: { lamp: { "blr-01": 4 } } };
+    for (const channel of channels) channel.send({ event: "stock", id: 9, data: message });
+    expect(stringify).toHaveBeenCalledTimes(1);
+    stringify.mockRestore();
+    for (const body of bodies) {
+      const text = await readUntil(body, (t) => t.includes("id: 9\n\n"));
+      expect(text).toBe(`retry: 2000\n\nevent: stock\ndata: {"id":9,"stock":{"lamp":{"blr-01":4}}}\nid: 9\n\n`);
+    }
+  });
+
+  test("one heartbeat timer serves every stream, and stops with the last", async () => {
+    vi.useFakeTimers();
+    cleanup.push(async () => vi.useRealTimers());
+    const heartbeat = createHeartbeat(1_000);
+    const aborts = Array.from({ length: 50 }, () => new AbortController());
+    const bodies = aborts.map((abort) =>
+      eventStream(new Request("http://shop.test/stock/events", { signal: abort.signal }), () => () => {}, {
+        heartbeat,
+      }).body!.getReader(),
+    );
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1_000);
+    for (const body of bodies)
+      expect(await readUntil(body, (t) => t.includes(": heartbeat"))).toContain(": heartbeat\n\n");
+    for (const abort of aborts.slice(1)) abort.abort();
+    expect(vi.getTimerCount()).toBe(1);
+    aborts[0]!.abort();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
