@@ -1,6 +1,9 @@
 // In-process throughput of `reserve`: no HTTP, just the domain command and
 // the one writer, on a fresh embedded database file.
 //   npm run bench:core
+// BENCH_SCENARIOS=hot,spread and BENCH_IN_FLIGHT=1,32,128 pick cells (all by
+// default); BENCH_HOLDS sets the holds per cell, BENCH_GROUP the write
+// queue's largest group (the server's default otherwise).
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +17,16 @@ const requester = clientKeys({ sessionHash: null, address: "127.0.0.1" });
 
 const HOLDS = Number(process.env.BENCH_HOLDS ?? 20_000);
 const policy = holdPolicy(600);
+const list = (value: string | undefined) =>
+  value
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+const scenarios = (list(process.env.BENCH_SCENARIOS) ?? ["hot", "spread"]).map((s) => {
+  if (s !== "hot" && s !== "spread") throw new Error(`BENCH_SCENARIOS: unknown scenario ${s}`);
+  return s;
+});
+const inFlights = (list(process.env.BENCH_IN_FLIGHT) ?? ["1", "32", "128"]).map(Number);
 
 async function run(database: Database, inFlight: number, pick: () => { productId: string; warehouseId: string }) {
   let issued = 0;
@@ -42,7 +55,10 @@ async function run(database: Database, inFlight: number, pick: () => { productId
 
 async function fresh() {
   const dir = mkdtempSync(path.join(tmpdir(), "holdfast-bench-"));
-  const database = createDatabase({ url: `file:${path.join(dir, "bench.db")}` });
+  const database = createDatabase({
+    url: `file:${path.join(dir, "bench.db")}`,
+    maxGroupSize: process.env.BENCH_GROUP ? Number(process.env.BENCH_GROUP) : undefined,
+  });
   await migrateDatabase(database);
   await seedIfEmpty(database, Date.now());
   await database.write({
@@ -66,8 +82,8 @@ const rows = await (async () => {
 console.log(
   `reserve, in-process, ${HOLDS} holds per run · ${cpus()[0]?.model} × ${cpus().length} · Node ${process.version}`,
 );
-for (const scenario of ["hot", "spread"] as const) {
-  for (const inFlight of [1, 32, 128]) {
+for (const scenario of scenarios) {
+  for (const inFlight of inFlights) {
     const { database, dir } = await fresh();
     const pick =
       scenario === "hot"

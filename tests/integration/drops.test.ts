@@ -214,7 +214,9 @@ describe("per-customer limits, inside the group commit", () => {
     const { database } = await setup({ "blr-01": 30 });
     const groups: number[] = [];
     database.observeCommits((commit) => groups.push(commit.commands));
-    // a write in flight, so the 20 queue behind it and go in together
+    // the setup's writes finished (the queue waits a turn after a group for
+    // more), then a write in flight, so the 20 queue behind it and go in together
+    await database.drain();
     const inFlight = database.write({ nothing: "SELECT 1" });
 
     const outcomes = await Promise.all(

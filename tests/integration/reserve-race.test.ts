@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
-import { reserve } from "~/models/reservation.server";
+import { clientKeys, reserve } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
@@ -116,6 +116,96 @@ describe("holds queued together", () => {
       "not_found",
     ]);
     expect((await rawCounts(database)).map((r) => r.reserved)).toEqual([2, 1]);
+  });
+});
+
+// A small seeded generator, so a failure can be replayed.
+function seeded(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("a group of many distinct rows", () => {
+  // The plan checks first whether the group has room for every hold at
+  // once and, if not, walks the holds in order: either way each hold must
+  // be decided as if it had been written alone, after the ones before it.
+  const warehouses = ["blr-01", "del-01", "mum-01"];
+  const products = Array.from({ length: 12 }, (_, i) => `p${i}`);
+
+  async function stocked(stock: number) {
+    const database = await freshDatabase();
+    open.push(database);
+    for (const id of products) {
+      await addProduct(database, { id, rows: Object.fromEntries(warehouses.map((w) => [w, stock])) });
+    }
+    return database;
+  }
+
+  type Case = { stock: number; seed: number; unknownRow: boolean; holdsPerClient: number; unitsPerClient: number };
+
+  function holds({ seed, unknownRow }: Case) {
+    const random = seeded(seed);
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+    return Array.from({ length: 60 }, () => ({
+      items: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+        productId: pick(products),
+        warehouseId: pick(unknownRow ? [...warehouses, "hyd-01"] : warehouses),
+        quantity: 1 + Math.floor(random() * 3),
+      })),
+      // five addresses, each with its own caps
+      requester: clientKeys({ sessionHash: null, address: `10.0.0.${Math.floor(random() * 5)}` }),
+    }));
+  }
+
+  const hold = (database: Database, { items, requester }: ReturnType<typeof holds>[number], caps: Case) =>
+    reserve({
+      database,
+      items,
+      holder: { sessionHash: null },
+      requester,
+      fairUse: {
+        holdsPerClient: caps.holdsPerClient,
+        unitsPerClient: caps.unitsPerClient,
+        unitsPerAddress: caps.unitsPerClient,
+        holdsPerCustomer: 0,
+      },
+      policy,
+      now: 1_000,
+    }).then((o) => (o.ok ? o.reservation.items.map((i) => `${i.productId}/${i.warehouseId}×${i.quantity}`) : null));
+
+  test.each<[string, Case]>([
+    [
+      "some refused for stock, caps or a row nobody stocks",
+      { stock: 3, seed: 11, unknownRow: true, holdsPerClient: 3, unitsPerClient: 7 },
+    ],
+    [
+      "room for every one, caps and all",
+      { stock: 1_000, seed: 12, unknownRow: false, holdsPerClient: 60, unitsPerClient: 200 },
+    ],
+  ])("decides exactly as one at a time: %s", async (_, c) => {
+    const queued = holds(c);
+    const together = await stocked(c.stock);
+    const groups: number[] = [];
+    together.observeCommits((commit) => groups.push(commit.commands));
+    const outcomes = await Promise.all(queued.map((h) => hold(together, h, c)));
+    // (nearly) all of them in one group
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(Math.max(...groups)).toBeGreaterThanOrEqual(59);
+
+    const alone = await stocked(c.stock);
+    const expected = [];
+    for (const h of queued) expected.push(await hold(alone, h, c));
+
+    expect(outcomes).toEqual(expected);
+    const refused = outcomes.filter((o) => o === null).length;
+    if (c.unknownRow) expect(refused).toBeGreaterThan(20);
+    else expect(refused).toBe(0);
+    expect(await rawCounts(together)).toEqual(await rawCounts(alone));
   });
 });
 

@@ -109,21 +109,60 @@ function toError(error: PlainError): Error {
 
 // @libsql/client's row: values by index (not enumerable, like an array's
 // length) and by column name (enumerable, the first column of a name wins).
-function toRow(values: unknown[], columns: string[]): Row {
-  const row: Record<string | number, unknown> = {};
-  Object.defineProperty(row, "length", { value: values.length });
-  values.forEach((value, i) => {
-    Object.defineProperty(row, i, { value });
+// Built the cheap way: the names are a row's own plain properties, and the
+// indexes and length are getters on a prototype shared by every row of the
+// same columns, reading the row's values (kept under a symbol, not
+// enumerable). Defining each value twice with Object.defineProperty, as
+// before, took 0.75 ms for the 64 rows of 17 columns of a group of 64 holds;
+// this way, 0.07 ms.
+const rowValues = Symbol("values");
+type PlainRow = Record<string | number, unknown> & { [rowValues]: unknown[] };
+const rowPrototypes = new Map<string, object>();
+const MAX_ROW_PROTOTYPES = 500;
+
+function rowPrototype(columns: string[]): object {
+  const key = columns.join("\u0000");
+  let prototype = rowPrototypes.get(key);
+  if (!prototype) {
+    const descriptors: PropertyDescriptorMap = {
+      length: {
+        get(this: PlainRow) {
+          return this[rowValues].length;
+        },
+      },
+    };
+    columns.forEach((_, i) => {
+      descriptors[i] = {
+        get(this: PlainRow) {
+          return this[rowValues][i];
+        },
+      };
+    });
+    prototype = Object.create(Object.prototype, descriptors) as object;
+    if (rowPrototypes.size >= MAX_ROW_PROTOTYPES) rowPrototypes.clear();
+    rowPrototypes.set(key, prototype);
+  }
+  return prototype;
+}
+
+function toRow(values: unknown[], columns: string[], prototype: object): Row {
+  const row = Object.create(prototype) as PlainRow;
+  Object.defineProperty(row, rowValues, { value: values });
+  for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
-    if (!Object.hasOwn(row, column)) {
-      Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
-    }
-  });
-  return row as Row;
+    // an index or "length" is the prototype's, as it would be @libsql/client's
+    if (Object.hasOwn(row, column) || Object.hasOwn(prototype, column)) continue;
+    // a plain assignment, save for the one name Object.prototype would take
+    if (column === "__proto__") {
+      Object.defineProperty(row, column, { value: values[i], enumerable: true, configurable: true, writable: true });
+    } else row[column] = values[i];
+  }
+  return row as unknown as Row;
 }
 
 function toResultSet(plain: PlainResultSet): ResultSet {
-  const rows = plain.rows.map((values) => toRow(values, plain.columns));
+  const prototype = rowPrototype(plain.columns);
+  const rows = plain.rows.map((values) => toRow(values, plain.columns, prototype));
   return {
     columns: plain.columns,
     columnTypes: plain.columnTypes,

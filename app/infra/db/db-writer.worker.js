@@ -43,8 +43,15 @@ if (!port) throw new Error("db-writer.worker.js runs only as a worker thread");
 /** @type {WriterOptions} */
 const options = workerData;
 
+// Durability is not traded for speed: every commit is synced to disk before
+// its callers hear of it. FULL is SQLite's default for this build (and
+// libsql's), said here so that no default elsewhere can ever change it.
 /** @returns {{ db: Database.Database; prepared: Map<string, Prepared> }} */
-const connect = () => ({ db: new Database(options.path, { timeout: options.busyTimeoutMs }), prepared: new Map() });
+function connect() {
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs });
+  db.exec("PRAGMA synchronous = FULL");
+  return { db, prepared: new Map() };
+}
 let connection = connect();
 
 // A statement that failed with SQLITE_BUSY can leave its connection unable
