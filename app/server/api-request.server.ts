@@ -51,8 +51,10 @@ export class ApiRequest implements HttpRequest {
   }
 }
 
-// An answer whole in memory goes out in one write, its length known.
+// An answer whole in memory goes out in one write. Its length is said:
+// writeHead sends the head at once, so without a Content-Length node would
+// frame the body in chunks, and write it in several pieces.
 export function sendReply(res: ServerResponse, reply: ApiReply, head: boolean) {
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, { ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) });
   res.end(head ? undefined : reply.body);
 }
