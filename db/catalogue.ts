@@ -75,7 +75,7 @@ const adjectives = [
 const finishes = ["in Charcoal", "in Sand", "in Forest", "in Ivory"];
 
 // mulberry32: a tiny PRNG with a fixed seed, so the catalogue never changes
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -97,6 +97,29 @@ describe("stream caps over HTTP", () => {
   });
 });
 
+// Serves `server` and sends it one request from a client that then never
+// reads a byte of the answer.
+async function stalledReader(server: Server) {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as { port: number };
+  const socket = connect(port, "127.0.0.1");
+  cleanup.push(() => socket.destroy());
+  socket.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  socket.pause();
+}
+
+// Sends large messages until the stream ends: the kernel's socket buffers
+// take the first few megabytes; after that the backlog is the server's,
+// and it is bounded.
+async function flood(channel: SseChannel, ended: () => boolean) {
+  const message = { filler: "x".repeat(10_000) };
+  for (let id = 1; id <= 2_000 && !ended(); id++) {
+    channel.send({ event: "stock", id, data: message });
+    if (id % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe("a reader that stops reading", () => {
   test("is cut off once its unsent backlog passes the bound, and its subscription ends", async () => {
     let channel: SseChannel | undefined;
@@ -111,24 +134,10 @@ describe("a reader that stops reading", () => {
       });
       void sendStreaming(res, response, false, { maxBacklogBytes: 64 * 1024 });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
-    const { port } = server.address() as { port: number };
-
-    // a client that sends its request and then never reads a byte
-    const socket = connect(port, "127.0.0.1");
-    cleanup.push(() => socket.destroy());
-    socket.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    socket.pause();
+    await stalledReader(server);
     await expect.poll(() => channel !== undefined).toBe(true);
 
-    // the kernel's socket buffers take the first few megabytes; after that
-    // the backlog is the server's, and it is bounded
-    const message = { filler: "x".repeat(10_000) };
-    for (let id = 1; id <= 2_000 && !unsubscribed; id++) {
-      channel!.send({ event: "stock", id, data: message });
-      if (id % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await flood(channel!, () => unsubscribed);
     await expect.poll(() => unsubscribed, { timeout: 5_000 }).toBe(true);
   });
 });
@@ -146,22 +155,11 @@ describe("a reader that stops reading, on a stream written straight to node's re
         return () => (unsubscribed = true);
       }),
     );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
-    const { port } = server.address() as { port: number };
-
-    const socket = connect(port, "127.0.0.1");
-    cleanup.push(() => socket.destroy());
-    socket.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    socket.pause();
+    await stalledReader(server);
     await expect.poll(() => channel !== undefined).toBe(true);
     expect(streams.open()).toBe(1);
 
-    const message = { filler: "x".repeat(10_000) };
-    for (let id = 1; id <= 2_000 && !unsubscribed; id++) {
-      channel!.send({ event: "stock", id, data: message });
-      if (id % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await flood(channel!, () => unsubscribed);
     await expect.poll(() => unsubscribed, { timeout: 5_000 }).toBe(true);
     expect(streams.open()).toBe(0);
   });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { clientKeys, reserve } from "~/models/reservation.server";
+import { prng } from "../../db/catalogue";
 import { migrateDatabase } from "../../db/migrate";
 import { addProduct, freshDatabase, rawCounts, testDatabaseUrl, uncapped } from "../helpers/database";
 import { runScript } from "../helpers/processes";
@@ -119,17 +120,6 @@ describe("holds queued together", () => {
   });
 });
 
-// A small seeded generator, so a failure can be replayed.
-function seeded(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("a group of many distinct rows", () => {
   // The plan checks first whether the group has room for every hold at
   // once and, if not, walks the holds in order: either way each hold must
@@ -149,7 +139,8 @@ describe("a group of many distinct rows", () => {
   type Case = { stock: number; seed: number; unknownRow: boolean; holdsPerClient: number; unitsPerClient: number };
 
   function holds({ seed, unknownRow }: Case) {
-    const random = seeded(seed);
+    // seeded, so a failure can be replayed
+    const random = prng(seed);
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
     return Array.from({ length: 60 }, () => ({
       items: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
