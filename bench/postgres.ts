@@ -77,19 +77,24 @@ export async function startPostgres(rows: [string, string][]): Promise<Postgres 
     return { skipped: `PostgreSQL did not start (${error instanceof Error ? error.message.split("\n")[0] : error})` };
   }
   const env = { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "bench", PGDATABASE: "postgres" };
-  const client = new pg.Client({ host: env.PGHOST, port, user: env.PGUSER, database: env.PGDATABASE });
-  await client.connect();
-  await client.query(SCHEMA);
-  await client.query(
-    "INSERT INTO inventory (product_id, warehouse_id, total) SELECT p, w, 10000000 FROM unnest($1::text[], $2::text[]) AS r(p, w)",
-    [rows.map((r) => r[0]), rows.map((r) => r[1])],
-  );
-  await client.end();
-  return {
-    env,
-    stop: () => {
-      run(path.join(bin, "pg_ctl"), ["-D", dir, "-m", "fast", "-w", "stop"]);
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = () => {
+    run(path.join(bin, "pg_ctl"), ["-D", dir, "-m", "fast", "-w", "stop"]);
+    rmSync(dir, { recursive: true, force: true });
   };
+  // a cluster that started is stopped again whatever fails after
+  const client = new pg.Client({ host: env.PGHOST, port, user: env.PGUSER, database: env.PGDATABASE });
+  try {
+    await client.connect();
+    await client.query(SCHEMA);
+    await client.query(
+      "INSERT INTO inventory (product_id, warehouse_id, total) SELECT p, w, 10000000 FROM unnest($1::text[], $2::text[]) AS r(p, w)",
+      [rows.map((r) => r[0]), rows.map((r) => r[1])],
+    );
+  } catch (error) {
+    stop();
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return { env, stop };
 }
