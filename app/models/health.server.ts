@@ -17,11 +17,6 @@ async function checkHealth({
   database: Database;
   timeoutMs?: number;
 }): Promise<Health> {
-  // a process that can no longer write is not healthy, whatever reads say
-  const writerFailure = database.writerFailure();
-  if (writerFailure) {
-    return { status: "unavailable", version, database: { reachable: false, error: writerFailure.message } };
-  }
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -61,6 +56,7 @@ export function createHealthCheck({
   let running: Promise<Health> | undefined;
   return {
     current() {
+      // a process that can no longer write is not healthy, whatever reads say
       const writerFailure = database.writerFailure();
       if (writerFailure) {
         return Promise.resolve({
