@@ -63,7 +63,10 @@ const dropPath = /^\/drops\/([^/]+)\/events$/;
 export function liveRoutes(app: AppContext) {
   return (req: IncomingMessage, res: ServerResponse, client: Client): boolean => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const url = new URL(req.url ?? "/", client.origin);
+    // every request passes here: only these two paths pay for parsing a URL
+    const target = req.url ?? "/";
+    if (!target.startsWith("/stock/events") && !target.startsWith("/drops/")) return false;
+    const url = new URL(target, client.origin);
     const stream = { app, client, req, res, url };
     const dropId = dropPath.exec(url.pathname)?.[1];
     let answer: Promise<Answer | null>;
