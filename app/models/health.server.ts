@@ -1,4 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
+import type { ConsistencyReport } from "~/models/consistency.server";
 import { version } from "../../package.json";
 
 // Whether this process can serve: what Fly's health check asks.
@@ -73,6 +74,41 @@ export function createHealthCheck({
         return health;
       });
       return running;
+    },
+  };
+}
+
+type Degraded = Omit<Extract<Health, { status: "ok" }>, "status"> & {
+  status: "degraded";
+  consistency: { checkedAt: string; violations: number };
+};
+
+type HealthReport = { status: 200; body: Health | Degraded } | { status: 503; body: Health };
+
+// What Fly's HTTP check is told: 200 while the database answers, 503 when
+// it does not. Books out of step (the newest consistency check) are
+// "degraded", still 200: a restart fixes nothing.
+export async function healthReport({
+  check,
+  consistency,
+}: {
+  check: HealthCheck;
+  consistency: ConsistencyReport | null;
+}): Promise<HealthReport> {
+  const health = await check.current();
+  if (health.status !== "ok") return { status: 503, body: health };
+  if (!consistency || consistency.violations.length === 0) return { status: 200, body: health };
+  return {
+    status: 200,
+    body: {
+      ...health,
+      status: "degraded",
+      // how many rows, not which: the details are for operators
+      // (GET /api/admin/consistency)
+      consistency: {
+        checkedAt: new Date(consistency.checkedAt).toISOString(),
+        violations: consistency.violations.length,
+      },
     },
   };
 }

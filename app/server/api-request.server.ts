@@ -53,8 +53,13 @@ export class ApiRequest implements HttpRequest {
 
 // An answer whole in memory goes out in one write. Its length is said:
 // writeHead sends the head at once, so without a Content-Length node would
-// frame the body in chunks, and write it in several pieces.
-export function sendReply(res: ServerResponse, reply: ApiReply, head: boolean) {
-  res.writeHead(reply.status, { ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) });
+// frame the body in chunks, and write it in several pieces. `first` are
+// headers (a flat name, value, … list) not set on `res` beforehand: when
+// none were, node writes the list as it is, without a setHeader per name.
+export function sendReply(res: ServerResponse, reply: ApiReply, head: boolean, first: readonly string[] = []) {
+  const headers = [...first];
+  for (const name in reply.headers) headers.push(name, reply.headers[name]!);
+  headers.push("Content-Length", String(Buffer.byteLength(reply.body)));
+  res.writeHead(reply.status, headers);
   res.end(head ? undefined : reply.body);
 }

@@ -5,6 +5,7 @@ import { INTERNAL_ERROR } from "~/api/api.server";
 import { clientOf, type Client } from "~/http/client.server";
 import { logRequests } from "~/infra/log.server";
 import type { AppContext } from "./context.server";
+import { healthRoute } from "./health-route.server";
 import { liveRoutes } from "./live-routes.server";
 import type { Metrics } from "./metrics.server";
 import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchRequest } from "./node-fetch.server";
@@ -142,7 +143,7 @@ export function createHttpHandler({
 }) {
   const { env, log } = context;
   const headers = securityHeaders({ dev: viteMiddlewares !== undefined });
-  const logRequest = logRequests(log);
+  const logRequest = logRequests(log, { perSecond: env.LOG_REQUESTS_PER_SECOND });
   const onError = (error: unknown) =>
     log("request failed", {
       level: "error",
@@ -155,6 +156,7 @@ export function createHttpHandler({
 
   const api = resourceRoutes({ build, prefix: "/api/", loadContext, onError });
   const live = liveRoutes(context);
+  const health = healthRoute({ app: context, securityHeaders: headers.apiList, onError });
   const assets = publicDir
     ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false })
     : undefined;
@@ -252,8 +254,10 @@ export function createHttpHandler({
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    logRequest(req, res);
+    const requestId = logRequest(req, res);
     metrics?.observeRequest(req, res);
+    if (health(req, res, requestId)) return;
+    res.setHeader("X-Request-Id", requestId);
     // JSON needs no nonce; a page (or the server's own refusal page) does
     let nonce = "";
     if (isApi(req)) headers.api(res);

@@ -78,5 +78,8 @@ export function securityHeaders({ dev }: { dev: boolean }) {
     api(res: ServerResponse) {
       for (const [name, value] of api) res.setHeader(name, value);
     },
+    // the same as a flat name, value, … list, for an answer written whole
+    // by one writeHead
+    apiList: api.flat(),
   };
 }

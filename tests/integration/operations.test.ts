@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { ApiArgs } from "~/api/api.server";
 import type { Database } from "~/infra/db/db.server";
 import { createLog } from "~/infra/log.server";
-import { createHealthCheck } from "~/models/health.server";
+import { createHealthCheck, healthReport } from "~/models/health.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
-import { loader as health } from "~/routes/api.health";
 import { startSweeper } from "~/server/sweeper.server";
 import { version } from "../../package.json";
 import { addProduct, freshDatabase, rawCounts, uncapped } from "../helpers/database";
@@ -101,16 +99,35 @@ describe("/api/health", () => {
     expect(await response.json()).toMatchObject({ status: "ok", version, database: { reachable: true } });
   });
 
+  test("HEAD has the same head and no body; any other method is 405 with Allow, its body read away first", async () => {
+    const { url } = await databaseWithStock(1);
+    const server = await serve({ DATABASE_URL: url });
+    const get = await fetch(`${server.url}/api/health?from=fly`);
+    const head = await fetch(`${server.url}/api/health`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(get.headers.get("content-length"));
+    expect(head.headers.get("content-security-policy")).toBe(get.headers.get("content-security-policy"));
+    expect(await head.text()).toBe("");
+
+    for (const method of ["POST", "PUT", "DELETE", "OPTIONS"]) {
+      const refused = await fetch(`${server.url}/api/health`, { method, body: "x".repeat(50_000) });
+      expect(refused.status, method).toBe(405);
+      expect(refused.headers.get("allow")).toBe("GET, HEAD");
+      expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await refused.json()).toEqual({ error: { code: "method_not_allowed", message: "Use GET or HEAD here" } });
+    }
+    // only the path itself: a longer one is the API's 404
+    expect((await fetch(`${server.url}/api/healthz`)).status).toBe(404);
+  });
+
   test("503 when the database does not answer", async () => {
     const database = await freshDatabase();
     await database.close();
-    const context = { app: { database, health: createHealthCheck({ database }) } } as unknown as ApiArgs["context"];
 
-    const reply = await health({ request: new Request("http://x/api/health"), params: {}, context });
+    const report = await healthReport({ check: createHealthCheck({ database }), consistency: null });
 
-    expect(reply.status).toBe(503);
-    expect(reply.headers["Cache-Control"]).toBe("no-store");
-    expect(JSON.parse(reply.body)).toMatchObject({
+    expect(report.status).toBe(503);
+    expect(report.body).toMatchObject({
       status: "unavailable",
       version,
       database: { reachable: false, error: expect.any(String) },
@@ -164,6 +181,22 @@ describe("logs", () => {
       requestId,
     });
     expect(requests[1]).toMatchObject({ path: "/no-such-page", status: 404, requestId: "trace-42" });
+  });
+
+  test("past LOG_REQUESTS_PER_SECOND the rest are counted in one line, so every request is accounted for", async () => {
+    const { url } = await databaseWithStock(1);
+    const server = await serve({ DATABASE_URL: url, LOG_REQUESTS_PER_SECOND: "5" });
+
+    const answers = await Promise.all(Array.from({ length: 40 }, () => fetch(`${server.url}/api/health`)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+
+    const accounted = () => {
+      const lines = logLines(server);
+      const written = lines.filter((l) => l.msg === "request" && l.path === "/api/health").length;
+      const counted = lines.filter((l) => l.msg === "requests not logged").reduce((n, l) => n + Number(l.count), 0);
+      return { written: written <= 10, total: written + counted };
+    };
+    await expect.poll(accounted, { timeout: 5_000 }).toEqual({ written: true, total: 40 });
   });
 
   test("readable lines in development, and one line per sweep", async () => {
