@@ -38,7 +38,7 @@ async function main() {
       })
     : undefined;
   if (metricsServer) log(`Metrics on http://localhost:${env.METRICS_PORT}/metrics`);
-  const handler = createHttpHandler({
+  const http = createHttpHandler({
     context: running.context,
     metrics,
     ...(viteDevServer
@@ -51,7 +51,7 @@ async function main() {
           publicDir: fromBuild("client"),
         }),
   });
-  const server = createServer(handler);
+  const server = createServer(http.listener);
   onFatal = () => {
     server.close();
     setTimeout(() => process.exit(1), 500);
@@ -72,6 +72,7 @@ async function main() {
     stopping = true;
     log("shutting down", { signal });
     setTimeout(() => {
+      http.flushLog();
       log("shutdown deadline passed, exiting anyway", { level: "error" });
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
@@ -84,10 +85,12 @@ async function main() {
     running.stop({ requestsDone }).then(
       () => {
         clearInterval(closeIdle);
+        http.flushLog();
         log("stopped");
         process.exit(0);
       },
       (error: unknown) => {
+        http.flushLog();
         log("shutdown failed", { level: "error", error: error instanceof Error ? error.message : String(error) });
         process.exit(1);
       },

@@ -99,8 +99,9 @@ const envSchema = z.object({
       .max(1, "must be at most 1 (a share: 0.5 is half)")
       .default(0.5),
   ),
-  // request lines logged a second; past it the rest are counted, and 5xx
-  // answers and abandoned requests are logged anyway (0: every request)
+  // request lines logged a second; past it the rest are counted (5xx
+  // answers and abandoned requests have an allowance of their own; 0:
+  // every request)
   LOG_REQUESTS_PER_SECOND: int(100, { min: 0, max: 1_000_000 }),
   // Prometheus metrics at /metrics on a port of their own (0: none)
   METRICS_PORT: int(9091, { min: 0, max: 65535 }),

@@ -68,29 +68,39 @@ function requestIdOf(req: IncomingMessage): string {
   return randomUUID();
 }
 
-// Called first for every request: picks its id (for X-Request-Id, which
-// the caller sends back) and logs one line when the answer has been sent
-// (or the client went away). A Server-Sent Events stream is logged when it
-// closes, with its whole duration.
+// The request log. `begin` is called first for every request: it picks the
+// request's id (for X-Request-Id, which the caller sends back) and logs one
+// line when the answer has been sent (or the client went away). A
+// Server-Sent Events stream is logged when it closes, with its whole
+// duration.
 //
 // At most `perSecond` lines a second (0: no limit). Past that, the rest of
 // the second's answers are counted rather than written, and one line says
 // how many, by status class, once the second is over: a line a request took
 // a third of the server's throughput on a cached health check (12,000
 // answers a second, measured), and at such rates the metrics say more than
-// lines anyone could read. A failure (5xx) and an answer its client never
-// got are always written.
+// lines anyone could read. A failure (5xx) or an answer its client never
+// got has an allowance of its own, so no flood of successes can hide one;
+// a flood of failures (a database that is down, polled hard) is counted
+// past it like any other. `flush` writes the current second's count at
+// once: the server calls it on its way out.
+export type RequestLog = {
+  begin: (req: IncomingMessage, res: ServerResponse) => string;
+  flush: () => void;
+};
+
 export function logRequests(
   log: Log,
   { perSecond = 0, elapsedMs = () => performance.now() }: { perSecond?: number; elapsedMs?: () => number } = {},
-) {
+): RequestLog {
   const WINDOW_MS = 1000;
   let windowStart = -Infinity;
   let written = 0;
+  let failuresWritten = 0;
   let skipped: Record<string, number> | null = null;
   let summaryTimer: NodeJS.Timeout | undefined;
 
-  function summarize() {
+  function flush() {
     clearTimeout(summaryTimer);
     if (!skipped) return;
     const counts = skipped;
@@ -100,42 +110,56 @@ export function logRequests(
     log("requests not logged", { count, ...counts });
   }
 
-  function mayWrite(status: number): boolean {
+  function mayWrite(kind: string, failure: boolean): boolean {
     const now = elapsedMs();
     if (now - windowStart >= WINDOW_MS) {
-      summarize();
+      flush();
       windowStart = now;
       written = 0;
+      failuresWritten = 0;
     }
-    if (written < perSecond) {
-      written += 1;
+    if (failure ? failuresWritten < perSecond : written < perSecond) {
+      if (failure) failuresWritten += 1;
+      else written += 1;
       return true;
     }
     if (!skipped) {
       skipped = {};
-      // the count is said even if no request comes after this second's
-      summaryTimer = setTimeout(summarize, windowStart + WINDOW_MS - now).unref();
+      // said even if no request comes after this second's; the window ends
+      // with it, as the timer may fire a little before the clock says
+      summaryTimer = setTimeout(
+        () => {
+          flush();
+          windowStart = -Infinity;
+        },
+        windowStart + WINDOW_MS - now,
+      ).unref();
     }
-    const statusClass = `${Math.floor(status / 100)}xx`;
-    skipped[statusClass] = (skipped[statusClass] ?? 0) + 1;
+    skipped[kind] = (skipped[kind] ?? 0) + 1;
     return false;
   }
 
-  return (req: IncomingMessage, res: ServerResponse): string => {
-    const started = process.hrtime.bigint();
-    const requestId = requestIdOf(req);
-    res.once("close", () => {
-      const aborted = !res.writableFinished;
-      if (perSecond > 0 && !aborted && res.statusCode < 500 && !mayWrite(res.statusCode)) return;
-      log("request", {
-        method: req.method,
-        path: (req.url ?? "/").split("?")[0],
-        status: res.statusCode,
-        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
-        requestId,
-        ...(aborted ? { aborted: true } : {}),
+  return {
+    begin(req, res) {
+      const started = process.hrtime.bigint();
+      const requestId = requestIdOf(req);
+      res.once("close", () => {
+        const aborted = !res.writableFinished;
+        if (perSecond > 0) {
+          const kind = aborted ? "aborted" : `${Math.floor(res.statusCode / 100)}xx`;
+          if (!mayWrite(kind, aborted || res.statusCode >= 500)) return;
+        }
+        log("request", {
+          method: req.method,
+          path: (req.url ?? "/").split("?")[0],
+          status: res.statusCode,
+          ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+          requestId,
+          ...(aborted ? { aborted: true } : {}),
+        });
       });
-    });
-    return requestId;
+      return requestId;
+    },
+    flush,
   };
 }

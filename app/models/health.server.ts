@@ -83,11 +83,11 @@ type Degraded = Omit<Extract<Health, { status: "ok" }>, "status"> & {
   consistency: { checkedAt: string; violations: number };
 };
 
-type HealthReport = { status: 200; body: Health | Degraded } | { status: 503; body: Health };
+type HealthReport = { serving: true; body: Health | Degraded } | { serving: false; body: Health };
 
-// What Fly's HTTP check is told: 200 while the database answers, 503 when
-// it does not. Books out of step (the newest consistency check) are
-// "degraded", still 200: a restart fixes nothing.
+// What Fly's HTTP check is told: serving while the database answers, not
+// when it does not. Books out of step (the newest consistency check) are
+// "degraded" but still serving: a restart fixes nothing.
 export async function healthReport({
   check,
   consistency,
@@ -96,10 +96,10 @@ export async function healthReport({
   consistency: ConsistencyReport | null;
 }): Promise<HealthReport> {
   const health = await check.current();
-  if (health.status !== "ok") return { status: 503, body: health };
-  if (!consistency || consistency.violations.length === 0) return { status: 200, body: health };
+  if (health.status !== "ok") return { serving: false, body: health };
+  if (!consistency || consistency.violations.length === 0) return { serving: true, body: health };
   return {
-    status: 200,
+    serving: true,
     body: {
       ...health,
       status: "degraded",

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { apiError, apiJson, INTERNAL_ERROR } from "~/api/api.server";
+import { apiError, apiJson, INTERNAL_ERROR, methodNotAllowed, type ApiReply } from "~/api/api.server";
 import { healthReport } from "~/models/health.server";
 import { sendReply } from "./api-request.server";
 import type { AppContext } from "./context.server";
@@ -7,8 +7,14 @@ import { discardRest } from "./node-fetch.server";
 
 const PATH = "/api/health";
 
-const isHealthPath = (url: string | undefined) =>
-  url !== undefined && url.startsWith(PATH) && (url.length === PATH.length || url[PATH.length] === "?");
+// The path as the JSON API's router matched it before: any case, with or
+// without a trailing slash, with any query string. Every request passes
+// here, so the common case (not this path) costs one short comparison.
+function isHealthPath(url: string | undefined): boolean {
+  if (url === undefined || url.length < PATH.length || url.slice(0, PATH.length).toLowerCase() !== PATH) return false;
+  const rest = url.slice(PATH.length);
+  return rest === "" || rest === "/" || rest.startsWith("?") || rest.startsWith("/?");
+}
 
 // GET /api/health, answered first: Fly's check and any load balancer poll
 // it as often as they like. Through the JSON API's router, its request
@@ -26,31 +32,35 @@ export function healthRoute({
   securityHeaders: readonly string[];
   onError: (error: unknown) => void;
 }) {
-  // true when the request was the health check's, and is answered
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<ApiReply> {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // a body sent along is read away first, so the client gets the
+      // answer rather than a reset
+      await discardRest(req, res);
+      return methodNotAllowed("GET, HEAD");
+    }
+    const report = await healthReport({ check: app.health, consistency: app.consistency.last() });
+    return apiJson(report.body, { status: report.serving ? 200 : 503 });
+  }
+
+  // true when the request was the health check's, and is being answered
   return (req: IncomingMessage, res: ServerResponse, requestId: string): boolean => {
     if (!isHealthPath(req.url)) return false;
     const first = [...securityHeaders, "X-Request-Id", requestId];
     const head = req.method === "HEAD";
-    if (req.method !== "GET" && !head) {
-      // a body sent along is read away first, so the client gets the answer
-      // rather than a reset
-      void discardRest(req, res).then(() =>
-        sendReply(
-          res,
-          apiError(405, "method_not_allowed", "Use GET or HEAD here", { headers: { Allow: "GET, HEAD" } }),
-          false,
-          first,
-        ),
-      );
-      return true;
-    }
-    healthReport({ check: app.health, consistency: app.consistency.last() }).then(
-      (report) => sendReply(res, apiJson(report.body, { status: report.status }), head, first),
-      (error: unknown) => {
+    answer(req, res)
+      .then(
+        (reply) => sendReply(res, reply, head, first),
+        (error: unknown) => {
+          onError(error);
+          sendReply(res, apiError(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message), head, first);
+        },
+      )
+      .catch((error: unknown) => {
+        // the answer could not even be written: the connection goes
         onError(error);
-        sendReply(res, apiError(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message), head, first);
-      },
-    );
+        res.destroy();
+      });
     return true;
   };
 }

@@ -12,10 +12,13 @@ import { discardRest, hasBody, MAX_BODY_BYTES, readBody, sendStreaming, toFetchR
 import { resourceRoutes } from "./resource-routes.server";
 import { securityHeaders } from "./security-headers.server";
 
-// Every request the server gets, in order: logged, security headers set,
-// cross-site writes refused, then a public file, the JSON API (straight to
-// its route modules) or a Remix page. Anything unexpected on the way ends in
-// one plain answer that never shows a stack, whatever NODE_ENV says.
+// Every request the server gets, in order: logged and timed; the health
+// check answered at once (health-route.server.ts sends the same security
+// headers in one go); everything else gets its security headers, wrong
+// methods and cross-site writes are refused, then a public file, the JSON
+// API (straight to its route modules) or a Remix page. Anything unexpected
+// on the way ends in one plain answer that never shows a stack, whatever
+// NODE_ENV says.
 
 type Next = () => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
@@ -143,7 +146,7 @@ export function createHttpHandler({
 }) {
   const { env, log } = context;
   const headers = securityHeaders({ dev: viteMiddlewares !== undefined });
-  const logRequest = logRequests(log, { perSecond: env.LOG_REQUESTS_PER_SECOND });
+  const requestLog = logRequests(log, { perSecond: env.LOG_REQUESTS_PER_SECOND });
   const onError = (error: unknown) =>
     log("request failed", {
       level: "error",
@@ -253,8 +256,8 @@ export function createHttpHandler({
     }
   }
 
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = logRequest(req, res);
+  function listener(req: IncomingMessage, res: ServerResponse) {
+    const requestId = requestLog.begin(req, res);
     metrics?.observeRequest(req, res);
     if (health(req, res, requestId)) return;
     res.setHeader("X-Request-Id", requestId);
@@ -298,5 +301,9 @@ export function createHttpHandler({
       onError(error);
       void sendRefusal(req, res, { nonce, ...internalError(req) });
     }
-  };
+  }
+
+  // `flushLog` writes what the request log still holds back (the current
+  // second's count of lines left out): the server calls it before it exits
+  return { listener, flushLog: requestLog.flush };
 }

