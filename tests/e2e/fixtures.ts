@@ -19,7 +19,9 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop 
   const dir = mkdtempSync(path.join(tmpdir(), "holdfast-e2e-"));
   const url = `file:${path.join(dir, "shop.db")}`;
   const server: RunningServer = await startServer({ DATABASE_URL: url, ...noClientLimits, ...env });
-  const db = createClient({ url });
+  // the server's writer may be committing (an earlier test's expiry, a
+  // sweep): wait for its lock rather than fail at once
+  const db = createClient({ url, timeout: 5_000 });
   return {
     url: server.url,
     db,
