@@ -14,6 +14,7 @@ import { connect, type Socket } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { listeningUrl } from "./listening";
 
 const WANTED_FILES = 65_536;
 const CHANGES = 5;
@@ -105,7 +106,7 @@ function fileLimit(): number {
   return Number(out.stdout.trim());
 }
 
-function startServer(buildDir: string, profileDir: string | undefined) {
+async function startServer(buildDir: string, profileDir: string | undefined) {
   const dir = mkdtempSync(path.join(tmpdir(), "holdfast-live-"));
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn("sh", withFileLimit([process.execPath, ...profile, path.join(buildDir, "server.js")]), {
@@ -123,22 +124,10 @@ function startServer(buildDir: string, profileDir: string | undefined) {
       MAX_LIVE_STREAMS: "1000000",
       MAX_LIVE_STREAMS_PER_CLIENT: "1000000",
     },
-    // request logs would cost the server as much as the work measured
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return new Promise<{ url: URL; child: ChildProcess }>((resolve, reject) => {
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        child.stdout!.removeAllListeners("data");
-        child.stdout!.resume();
-        resolve({ url: new URL(match[1]!.replace("localhost", "127.0.0.1")), child });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`server exited (${code}):\n${output}`)));
-  });
+  const url = await listeningUrl(child, "the server");
+  return { url: new URL(url), child };
 }
 
 // the resident memory of the server, whose pid is the shell's it was exec'd into

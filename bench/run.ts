@@ -11,6 +11,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
 import { v7 as timeOrderedUuid } from "uuid";
+import { listeningUrl } from "./listening";
 import { startPostgres } from "./postgres";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 30);
@@ -44,26 +45,13 @@ const perSecond = (r: Result) => (r.seconds ? r.requests.total / r.seconds : r.r
 type Started = { url: string; stop: () => void };
 
 // A server in its own process, ready once it prints the address it listens on.
-function startProcess(script: string, env: Record<string, string>): Promise<Started> {
+async function startProcess(script: string, env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
-    // request logs would cost the server as much as the work measured
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      // Holdfast's log line is JSON: the address ends at its closing quote
-      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        child.stdout.removeAllListeners("data");
-        child.stdout.resume();
-        resolve({ url: match[1]!.replace("localhost", "127.0.0.1"), stop: () => child.kill("SIGTERM") });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`${script} exited (${code}):\n${output}`)));
-  });
+  const url = await listeningUrl(child, script);
+  return { url, stop: () => child.kill("SIGTERM") };
 }
 
 const startHoldfast = (databaseUrl: string) =>
