@@ -39,7 +39,14 @@ const RETRY_MS = 2_000;
 // Live messages are whole states, so a stream that fell this far behind
 // loses nothing by starting over: the browser reconnects with its
 // Last-Event-ID and gets the current state.
-export const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
+const MAX_STREAM_BACKLOG_BYTES = 64 * 1024;
+
+// Writes to a live stream on node's response, closing the connection once
+// the stream is that far behind.
+export function writeLive(res: ServerResponse, bytes: Uint8Array, maxBacklogBytes = MAX_STREAM_BACKLOG_BYTES) {
+  res.write(bytes);
+  if (res.writableLength > maxBacklogBytes) res.destroy();
+}
 
 const STREAM_HEADERS = {
   "Content-Type": "text/event-stream",
@@ -162,9 +169,7 @@ function streamTo(res: ServerResponse, init: Init) {
   res.writeHead(200, STREAM_HEADERS);
   const sink: Sink = {
     write(bytes) {
-      if (res.destroyed) return;
-      res.write(bytes);
-      if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) res.destroy();
+      if (!res.destroyed) writeLive(res, bytes);
     },
     end: () => res.end(),
   };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { finished } from "node:stream/promises";
 import type { Client } from "~/http/client.server";
-import { MAX_STREAM_BACKLOG_BYTES } from "~/live/sse.server";
+import { writeLive } from "~/live/sse.server";
 
 // node:http on one side, the Fetch Request and Response that Remix and the
 // API's routes speak on the other.
@@ -125,7 +125,7 @@ export async function sendStreaming(
   res: ServerResponse,
   response: Response,
   head: boolean,
-  { maxBacklogBytes = MAX_STREAM_BACKLOG_BYTES } = {},
+  { maxBacklogBytes }: { maxBacklogBytes?: number } = {},
 ) {
   writeHead(res, response);
   // a HEAD answer has no body: whatever the route made is never read, and
@@ -143,12 +143,8 @@ export async function sendStreaming(
     for (;;) {
       const { done, value } = await reader.read();
       if (done || res.destroyed) break;
-      const accepted = res.write(value);
-      if (live) {
-        if (res.writableLength > maxBacklogBytes) res.destroy();
-      } else if (!accepted) {
-        await Promise.race([new Promise((resolve) => res.once("drain", resolve)), closed]);
-      }
+      if (live) writeLive(res, value, maxBacklogBytes);
+      else if (!res.write(value)) await Promise.race([new Promise((resolve) => res.once("drain", resolve)), closed]);
     }
     res.end();
   } catch {
