@@ -166,9 +166,11 @@ export function createWriteQueue({
   // callers' next commands: without it, the first of them went alone and
   // the rest made the next group (bench:core, 32 in flight: 16 holds a
   // group on average before, 31 with it).
+  const sendNext = (): Sent | null => (queue.length > 0 ? send(queue.splice(0, maxGroupSize)) : null);
+
   async function pump() {
     running = true;
-    let sent: Sent | null = queue.length > 0 ? send(queue.splice(0, maxGroupSize)) : null;
+    let sent = sendNext();
     while (sent) {
       const written = await sent.written;
       tell({ commands: sent.group.length, ms: performance.now() - sent.started, ok: !("error" in written) });
@@ -177,13 +179,13 @@ export function createWriteQueue({
         await runAlone(sent.group, written.error);
         sent = null;
       } else {
-        const next = queue.length > 0 ? send(queue.splice(0, maxGroupSize)) : null;
+        const next = sendNext();
         settle(sent, written.results);
         sent = next;
       }
       if (!sent) {
         await new Promise((resolve) => nextTurn(resolve));
-        if (queue.length > 0) sent = send(queue.splice(0, maxGroupSize));
+        sent = sendNext();
       }
     }
     running = false;
