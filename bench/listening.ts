@@ -1,4 +1,16 @@
 import type { ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+// A port nothing on 127.0.0.1 listens on now, for a server that cannot be
+// told to pick its own (PostgreSQL, Holdfast's metrics).
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 // The address a server started by a benchmark listens on, once it prints
 // "listening on http://…" (Holdfast's JSON line or the baselines' plain

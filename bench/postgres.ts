@@ -4,10 +4,10 @@
 // the reason is printed instead.
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "./listening";
 
 export type Postgres = { env: Record<string, string>; stop: () => void };
 
@@ -43,15 +43,6 @@ function binDir(): string | null {
       : []),
   ];
   return candidates.find((dir) => existsSync(path.join(dir, "initdb")) && existsSync(path.join(dir, "pg_ctl"))) ?? null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPostgres(rows: [string, string][]): Promise<Postgres | { skipped: string }> {

@@ -11,8 +11,9 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createClient } from "@libsql/client";
 import { v7 as timeOrderedUuid } from "uuid";
-import { listeningUrl } from "./listening";
+import { freePort, listeningUrl } from "./listening";
 import { startPostgres } from "./postgres";
+import { sampleWriter, writerDuring } from "./writer-stats";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 30);
 const WARM_UP_SECONDS = 5;
@@ -54,8 +55,10 @@ async function startProcess(script: string, env: Record<string, string>): Promis
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
-const startHoldfast = (databaseUrl: string) =>
-  startProcess("build/server.js", {
+// Holdfast, with its metrics on a port of their own for the writer's figures.
+async function startHoldfast(databaseUrl: string): Promise<Started & { metricsUrl: string }> {
+  const metricsPort = await freePort();
+  const started = await startProcess("build/server.js", {
     NODE_ENV: "production",
     PORT: "0",
     DATABASE_URL: databaseUrl,
@@ -67,8 +70,10 @@ const startHoldfast = (databaseUrl: string) =>
     SESSION_SECRET: "bench-session-secret-0123456789",
     CRON_SECRET: "bench-cron-secret-0123456789",
     ADMIN_TOKEN: "bench-admin-token-0123456789",
-    METRICS_PORT: "0",
+    METRICS_PORT: String(metricsPort),
   });
+  return { ...started, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+}
 
 // The seeds' design on a PostgreSQL of its own, with the same rows.
 async function startSeedsDesign(
@@ -160,11 +165,19 @@ async function main() {
     stopSeeds = seeds.stop;
     const system = { bare: bare.url, holdfast: server.url, seeds: "url" in seeds ? seeds.url : null };
     type System = keyof typeof system;
-    const cell = (sys: System, scenario: Record<string, unknown>, connections: number, seconds = DURATION) => {
+    type Writer = ReturnType<typeof writerDuring>;
+    // a cell of one system; for Holdfast's holds, with what its writer did
+    const cell = async (sys: System, scenario: Record<string, unknown>, connections: number, seconds = DURATION) => {
       process.stdout.write(`  ${sys} ${String(scenario.kind)} at ${connections} connections… `);
+      const watchWriter = sys === "holdfast" && scenario.kind !== "health";
+      const before = watchWriter ? await sampleWriter(server.metricsUrl) : null;
       const result = load({ url: system[sys], connections, duration: seconds, ...scenario });
-      console.log(`${Math.round(perSecond(result))}/s, p99 ${result.latency.p99} ms`);
-      return result;
+      const writer = before ? writerDuring(before, await sampleWriter(server.metricsUrl), seconds) : null;
+      const shown = writer
+        ? `; ${writer.perGroup} holds a group, writer busy ${writer.busyPercent} % (a group out ${writer.outPercent} %)`
+        : "";
+      console.log(`${Math.round(perSecond(result))}/s, p99 ${result.latency.p99} ms${shown}`);
+      return { result, writer };
     };
 
     console.log(`Cells of ${DURATION} s, after a ${WARM_UP_SECONDS} s warm-up of each system:`);
@@ -173,22 +186,32 @@ async function main() {
     const hot = { kind: "hot", row: HOT };
     const spread = { kind: "spread", rows };
     const present = (Object.keys(system) as System[]).filter((sys) => system[sys] !== null);
-    for (const sys of present) cell(sys, sys === "bare" ? health : hot, 32, WARM_UP_SECONDS);
+    for (const sys of present) await cell(sys, sys === "bare" ? health : hot, 32, WARM_UP_SECONDS);
     // every system's cell of a kind runs back to back, so the machine's
     // drift through the run touches them alike
-    const cells = [
+    const kinds = [
       { name: "GET /api/health", scenario: health, systems: ["bare", "holdfast"] as System[] },
       { name: "hot row", scenario: hot, systems: ["seeds", "holdfast"] as System[] },
       { name: "spread rows", scenario: spread, systems: ["seeds", "holdfast"] as System[] },
-    ].flatMap(({ name, scenario, systems }) =>
-      [32, 128].map((connections) => ({
-        name,
-        connections,
-        results: Object.fromEntries(
-          systems.filter((sys) => system[sys] !== null).map((sys) => [sys, cell(sys, scenario, connections)]),
-        ) as Partial<Record<System, Result>>,
-      })),
-    );
+    ];
+    const cells: {
+      name: string;
+      connections: number;
+      results: Partial<Record<System, Result>>;
+      writer: Writer | null;
+    }[] = [];
+    for (const { name, scenario, systems } of kinds) {
+      for (const connections of [32, 128]) {
+        const results: Partial<Record<System, Result>> = {};
+        let writer: Writer | null = null;
+        for (const sys of systems.filter((s) => system[s] !== null)) {
+          const measured = await cell(sys, scenario, connections);
+          results[sys] = measured.result;
+          writer ??= measured.writer;
+        }
+        cells.push({ name, connections, results, writer });
+      }
+    }
     stopSeeds();
     stopSeeds = () => {};
 
@@ -241,7 +264,7 @@ async function main() {
     const ratio = (a: Result | undefined, b: Result | undefined) =>
       a && b ? `${(perSecond(a) / perSecond(b)).toFixed(2)}×` : "";
     const rate = (r: Result | undefined) => (r ? Math.round(perSecond(r)) : "");
-    const table = cells.map(({ name, connections, results }) => {
+    const table = cells.map(({ name, connections, results, writer }) => {
       const ours = results.holdfast!;
       return {
         cell: name,
@@ -252,6 +275,9 @@ async function main() {
         Holdfast: rate(ours),
         "Holdfast p99 ms": ours.latency.p99,
         "Holdfast ÷ other": ratio(ours, results.bare ?? results.seeds),
+        "holds a group": writer?.perGroup ?? "",
+        "writer busy %": writer?.busyPercent ?? "",
+        "group out %": writer?.outPercent ?? "",
         "non-2xx": ours.non2xx,
       };
     });

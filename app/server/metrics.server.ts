@@ -106,6 +106,21 @@ export function createMetrics(app: AppContext) {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  // a counter that follows the writer's own total: it only ever grows
+  let writerBusyReported = 0;
+  new Counter({
+    name: "holdfast_writer_busy_seconds_total",
+    help:
+      "Seconds the writer thread spent running transactions (a local database file); its rate is the share " +
+      "of the time the writer is busy, near 1 when writes set the pace",
+    registers: [registry],
+    collect() {
+      const busy = app.database.writerBusySeconds();
+      if (busy === null || busy <= writerBusyReported) return;
+      this.inc(busy - writerBusyReported);
+      writerBusyReported = busy;
+    },
+  });
   new Gauge({
     name: "holdfast_writer_queue_depth",
     help: "Commands waiting for the writer",

@@ -39,6 +39,8 @@ function parse(text: string) {
 
 describe("/metrics", () => {
   test("parses, and counts holds from the outbox, requests by route, the writer and the live streams", async () => {
+    // the start's own writes (migrations, seed) came before the metrics did
+    const before = parse(await (await fetch(metricsUrl)).text()).samples;
     for (let i = 0; i < 3; i++) {
       const held = await call(server.url, "/api/reservations", {
         method: "POST",
@@ -61,6 +63,7 @@ describe("/metrics", () => {
       "holdfast_writer_queue_depth",
       "holdfast_write_batch_commands",
       "holdfast_write_commit_seconds",
+      "holdfast_writer_busy_seconds_total",
       "holdfast_sse_streams_open",
       "holdfast_consistency_violations",
       "nodejs_eventloop_lag_seconds",
@@ -76,6 +79,12 @@ describe("/metrics", () => {
     ).toBe(1);
     expect(samples.get("holdfast_units_held")).toBeGreaterThanOrEqual(3);
     expect(samples.get("holdfast_write_batch_commands_count")).toBeGreaterThanOrEqual(1);
+    // the writer thread's own time for the holds: some, and never more than
+    // the time from sending their groups to the commits, which includes it
+    const grew = (name: string) => samples.get(name)! - (before.get(name) ?? 0);
+    const busy = grew("holdfast_writer_busy_seconds_total");
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual(grew('holdfast_write_commit_seconds_sum{result="committed"}'));
     expect(samples.get("holdfast_consistency_violations")).toBe(0);
   });
 

@@ -14,6 +14,9 @@ export type WriterThread = {
   // settles if the thread ends without being asked to (a crash, running out
   // of memory): every write after that fails with WriterStoppedError
   crashed: Promise<WriterStoppedError>;
+  // seconds the thread has spent running transactions since it started
+  // (null: no thread of ours writes); its rate is how busy the writer is
+  busySeconds: () => number | null;
 };
 
 // Beside this module in source (app/infra/db/) and beside the bundles in a
@@ -52,6 +55,7 @@ export function startWriterThread({
   worker.unref();
   const pending = new Map<number, Pending>();
   let nextId = 0;
+  let busyMs = 0;
   let stopped: WriterStoppedError | null = null;
   let closing = false;
   let markCrashed: (error: WriterStoppedError) => void = () => {};
@@ -70,6 +74,7 @@ export function startWriterThread({
     stopped = new WriterStoppedError(`The database writer failed: ${error.message}`);
   });
   worker.on("message", (reply: WriterReply) => {
+    busyMs += reply.busyMs;
     const waiting = pending.get(reply.id);
     if (!waiting) return;
     pending.delete(reply.id);
@@ -91,6 +96,7 @@ export function startWriterThread({
       });
     },
     crashed,
+    busySeconds: () => busyMs / 1000,
     async close() {
       closing = true;
       worker.ref();

@@ -34,7 +34,7 @@ import { withBusyRetry } from "./busy-retry.js";
  * @typedef {{ columns: string[]; columnTypes: string[]; rows: unknown[][]; rowsAffected: number; lastInsertRowid: bigint | undefined }} PlainResultSet
  * @typedef {{ message: string; code?: string; extendedCode?: string; rawCode?: number }} PlainError
  * @typedef {{ type: "batch"; id: number; statements: InStatement[] } | { type: "close" }} WriterRequest
- * @typedef {{ id: number; results: PlainResultSet[] } | { id: number; error: PlainError }} WriterReply
+ * @typedef {({ id: number; results: PlainResultSet[] } | { id: number; error: PlainError }) & { busyMs: number }} WriterReply
  * @typedef {{ statement: Database.Statement; columns: string[]; columnTypes: string[] }} Prepared
  */
 
@@ -171,17 +171,27 @@ port.on("message", (/** @type {WriterRequest} */ request) => {
       port.close();
       return;
     }
+    // the time this batch kept the thread busy, waits between retries left out
+    let busyMs = 0;
+    const timed = () => {
+      const started = performance.now();
+      try {
+        return writeBatch(request.statements);
+      } finally {
+        busyMs += performance.now() - started;
+      }
+    };
     /** @type {WriterReply} */
     let reply;
     try {
       const results = await withBusyRetry({
-        write: () => writeBatch(request.statements),
+        write: timed,
         budgetMs: options.busyRetryBudgetMs,
         beforeRetry: reconnect,
       });
-      reply = { id: request.id, results };
+      reply = { id: request.id, results, busyMs };
     } catch (error) {
-      reply = { id: request.id, error: plainError(error) };
+      reply = { id: request.id, error: plainError(error), busyMs };
     }
     port.postMessage(reply);
   });

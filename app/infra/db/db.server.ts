@@ -48,9 +48,11 @@ export type Database = {
   // the server then stops taking requests and exits to be restarted
   writerCrashed: Promise<Error>;
   writerFailure: () => Error | null;
-  // for the metrics: commands waiting, and every transaction as it ends
+  // for the metrics: commands waiting, every transaction as it ends, and
+  // the writer thread's busy time
   queueDepth: WriteQueue["depth"];
   observeCommits: WriteQueue["observe"];
+  writerBusySeconds: WriterThread["busySeconds"];
 };
 
 // Why a write could not happen at all, when the reason is the machine's and
@@ -93,6 +95,7 @@ export function createDatabase(config: DatabaseConfig): Database {
           withBusyRetry({ write: () => reader.batch(statements, "write"), budgetMs: busyRetryBudgetMs }),
         close: async () => {},
         crashed: new Promise<never>(() => {}),
+        busySeconds: () => null,
       };
   let writerFailure: Error | null = null;
   void writer.crashed.then((error) => (writerFailure = error));
@@ -111,6 +114,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     writerFailure: () => writerFailure,
     queueDepth: queue.depth,
     observeCommits: queue.observe,
+    writerBusySeconds: writer.busySeconds,
     async close() {
       queue.close();
       await queue.drain();
