@@ -84,8 +84,13 @@ function requestIdOf(req: IncomingMessage): string {
 // a flood of failures (a database that is down, polled hard) is counted
 // past it like any other. `flush` writes the current second's count at
 // once: the server calls it on its way out.
+//
+// `ended`, if given, hears of every request's end with its time (the
+// metrics do), from the listener the line comes from: one listener at a
+// request's end, not one for the log and one for the metrics.
+export type RequestEnded = (req: IncomingMessage, res: ServerResponse, seconds: number) => void;
 export type RequestLog = {
-  begin: (req: IncomingMessage, res: ServerResponse) => string;
+  begin: (req: IncomingMessage, res: ServerResponse, ended?: RequestEnded) => string;
   flush: () => void;
 };
 
@@ -140,10 +145,12 @@ export function logRequests(
   }
 
   return {
-    begin(req, res) {
+    begin(req, res, ended) {
       const started = process.hrtime.bigint();
       const requestId = requestIdOf(req);
       res.once("close", () => {
+        const nanoseconds = Number(process.hrtime.bigint() - started);
+        ended?.(req, res, nanoseconds / 1e9);
         const aborted = !res.writableFinished;
         if (perSecond > 0) {
           const kind = aborted ? "aborted" : `${Math.floor(res.statusCode / 100)}xx`;
@@ -153,7 +160,7 @@ export function logRequests(
           method: req.method,
           path: (req.url ?? "/").split("?")[0],
           status: res.statusCode,
-          ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+          ms: Math.round(nanoseconds / 1e5) / 10,
           requestId,
           ...(aborted ? { aborted: true } : {}),
         });

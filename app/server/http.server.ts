@@ -257,8 +257,7 @@ export function createHttpHandler({
   }
 
   function listener(req: IncomingMessage, res: ServerResponse) {
-    const requestId = requestLog.begin(req, res);
-    metrics?.observeRequest(req, res);
+    const requestId = requestLog.begin(req, res, metrics?.requestEnded);
     if (health(req, res, requestId)) return;
     res.setHeader("X-Request-Id", requestId);
     // JSON needs no nonce; a page (or the server's own refusal page) does

@@ -171,12 +171,10 @@ export function createMetrics(app: AppContext) {
 
   return {
     registry,
-    // times one request from its first byte to its last
-    observeRequest(req: IncomingMessage, res: ServerResponse) {
-      const end = requests.startTimer();
-      res.once("close", () =>
-        end({ route: routeOf(req.url), method: req.method ?? "", status: String(res.statusCode) }),
-      );
+    // one request, from its first byte to its last (the request log's
+    // listener calls it, with the time)
+    requestEnded(req: IncomingMessage, res: ServerResponse, seconds: number) {
+      requests.observe({ route: routeOf(req.url), method: req.method ?? "", status: String(res.statusCode) }, seconds);
     },
     stop() {
       unobserveEvents();
