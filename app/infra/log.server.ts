@@ -88,7 +88,7 @@ function requestIdOf(req: IncomingMessage): string {
 // `ended`, if given, hears of every request's end with its time (the
 // metrics do), from the listener the line comes from: one listener at a
 // request's end, not one for the log and one for the metrics.
-export type RequestEnded = (req: IncomingMessage, res: ServerResponse, seconds: number) => void;
+type RequestEnded = (req: IncomingMessage, res: ServerResponse, seconds: number) => void;
 export type RequestLog = {
   begin: (req: IncomingMessage, res: ServerResponse, ended?: RequestEnded) => string;
   flush: () => void;
