@@ -60,6 +60,11 @@ export const inventory = sqliteTable(
     reserved: integer("reserved").notNull().default(0),
     sold: integer("sold").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
+    // the row's newest ledger entry (an events id), kept by the trigger
+    // events_ledger_head: the consistency check reads it instead of
+    // looking through the row's events, so no index on events has to be
+    // keyed by row, and a hold on one row writes no page of another's
+    ledgerEventId: integer("ledger_event_id"),
   },
   (t) => [
     primaryKey({ columns: [t.productId, t.warehouseId] }),
@@ -144,7 +149,6 @@ export const reservationItems = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.reservationId, t.productId, t.warehouseId] }),
     check("reservation_items_quantity_positive", sql`${t.quantity} > 0`),
-    index("reservation_items_row").on(t.productId, t.warehouseId),
   ],
 );
 export type ReservationItem = typeof reservationItems.$inferSelect;
@@ -172,8 +176,11 @@ export const events = sqliteTable(
       .where(sql`${t.apiKeyId} IS NOT NULL`),
     index("events_reservation").on(t.reservationId),
     index("events_created_at").on(t.createdAt),
-    // a row's newest ledger entry, for the consistency check
-    index("events_row").on(t.productId, t.warehouseId, t.id),
+    // a row's stock adjustments (its opening entry among them), for its
+    // repair: rare, so the index is small and a hold never writes to it
+    index("events_row_adjustments")
+      .on(t.productId, t.warehouseId, t.id)
+      .where(sql`${t.type} = 'stock_adjusted'`),
   ],
 );
 export type EventRow = typeof events.$inferSelect;
