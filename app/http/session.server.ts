@@ -39,7 +39,11 @@ export function cameOverHttps(request: HttpRequest): boolean {
 
 // The session's holder, if the browser already has one.
 export async function sessionHolder(request: HttpRequest, secret: string): Promise<Holder> {
-  const session = await storageFor(secret).getSession(request.headers.get("Cookie"));
+  const cookie = request.headers.get("Cookie");
+  // an integrator's call has no cookie: an empty session parsed for each one
+  // was 1 % of the main thread on holds over the API
+  if (cookie === null) return { tokenHash: null, sessionHash: null };
+  const session = await storageFor(secret).getSession(cookie);
   const holderId = session.get("holderId");
   return { tokenHash: null, sessionHash: holderId ? hashSecret(holderId) : null };
 }
