@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiError, apiJson, INTERNAL_ERROR, methodNotAllowed, type ApiReply } from "~/api/api.server";
 import { healthReport } from "~/models/health.server";
-import { sendReply } from "./api-request.server";
+import type { SendReply } from "./api-request.server";
 import type { AppContext } from "./context.server";
 import { discardRest } from "./node-fetch.server";
 
@@ -25,11 +25,13 @@ function isHealthPath(url: string | undefined): boolean {
 export function healthRoute({
   app,
   securityHeaders,
+  sendReply,
   onError,
 }: {
   app: AppContext;
   // the JSON API's security headers, a flat name, value, … list
   securityHeaders: readonly string[];
+  sendReply: SendReply;
   onError: (error: unknown) => void;
 }) {
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<ApiReply> {
@@ -48,19 +50,13 @@ export function healthRoute({
     if (!isHealthPath(req.url)) return false;
     const first = [...securityHeaders, "X-Request-Id", requestId];
     const head = req.method === "HEAD";
-    answer(req, res)
-      .then(
-        (reply) => sendReply(res, reply, head, first),
-        (error: unknown) => {
-          onError(error);
-          sendReply(res, apiError(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message), head, first);
-        },
-      )
-      .catch((error: unknown) => {
-        // the answer could not even be written: the connection goes
+    answer(req, res).then(
+      (reply) => sendReply(res, reply, head, first),
+      (error: unknown) => {
         onError(error);
-        res.destroy();
-      });
+        sendReply(res, apiError(500, INTERNAL_ERROR.code, INTERNAL_ERROR.message), head, first);
+      },
+    );
     return true;
   };
 }

@@ -4,6 +4,7 @@ import serveStatic from "serve-static";
 import { INTERNAL_ERROR } from "~/api/api.server";
 import { clientOf, type Client } from "~/http/client.server";
 import { logRequests } from "~/infra/log.server";
+import { replyWriter } from "./api-request.server";
 import type { AppContext } from "./context.server";
 import { healthRoute } from "./health-route.server";
 import { liveRoutes } from "./live-routes.server";
@@ -157,9 +158,10 @@ export function createHttpHandler({
   const remix = createRequestHandler(build, "production");
   const loadContext = (client: Client, cspNonce: string): AppLoadContext => ({ app: context, client, cspNonce });
 
-  const api = resourceRoutes({ build, prefix: "/api/", loadContext, onError });
+  const sendReply = replyWriter(onError);
+  const api = resourceRoutes({ build, prefix: "/api/", loadContext, sendReply, onError });
   const live = liveRoutes(context);
-  const health = healthRoute({ app: context, securityHeaders: headers.apiList, onError });
+  const health = healthRoute({ app: context, securityHeaders: headers.apiList, sendReply, onError });
   const assets = publicDir
     ? serveStatic(`${publicDir}/assets`, { immutable: true, maxAge: "1y", index: false })
     : undefined;

@@ -3,7 +3,7 @@ import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { Router, type Request as ExpressRequest } from "express";
 import { apiError, INTERNAL_ERROR, methodNotAllowed, type ApiArgs, type ApiReply } from "~/api/api.server";
 import type { Client } from "~/http/client.server";
-import { ApiRequest, sendReply } from "./api-request.server";
+import { ApiRequest, type SendReply } from "./api-request.server";
 import { discardRest, MAX_BODY_BYTES, readBody, sendStreaming } from "./node-fetch.server";
 
 // Remix's request pipeline costs more CPU than everything else in a small
@@ -49,21 +49,24 @@ export function resourceRoutes({
   build,
   prefix,
   loadContext,
+  sendReply,
   onError,
 }: {
   build: ServerBuild | (() => Promise<ServerBuild>);
   prefix: string;
   loadContext: (client: Client, cspNonce: string) => AppLoadContext;
+  sendReply: SendReply;
   onError: (error: unknown) => void;
 }): Serve {
-  if (typeof build !== "function") return routerFor(build, prefix, loadContext, onError);
+  const router = (current: ServerBuild) => routerFor({ build: current, prefix, loadContext, sendReply, onError });
+  if (typeof build !== "function") return router(build);
   const routers = new WeakMap<ServerBuild, Serve>();
   return (req, res, client, next) => {
     build().then(
       (current) => {
         let serve = routers.get(current);
         if (!serve) {
-          serve = routerFor(current, prefix, loadContext, onError);
+          serve = router(current);
           routers.set(current, serve);
         }
         serve(req, res, client, next);
@@ -73,12 +76,19 @@ export function resourceRoutes({
   };
 }
 
-function routerFor(
-  build: ServerBuild,
-  prefix: string,
-  loadContext: (client: Client, cspNonce: string) => AppLoadContext,
-  onError: (error: unknown) => void,
-): Serve {
+function routerFor({
+  build,
+  prefix,
+  loadContext,
+  sendReply,
+  onError,
+}: {
+  build: ServerBuild;
+  prefix: string;
+  loadContext: (client: Client, cspNonce: string) => AppLoadContext;
+  sendReply: SendReply;
+  onError: (error: unknown) => void;
+}): Serve {
   async function serve(req: IncomingMessage, res: ServerResponse, client: Client, module: RouteModule, params: Params) {
     const read = req.method === "GET" || req.method === "HEAD";
     const handler = read ? module.loader : module.action;
