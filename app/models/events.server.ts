@@ -138,7 +138,9 @@ export async function readEventsAfter({
   // and its payload inside it: the live hub reads every event (two or more
   // a hold), and a client row for each, then its payload parsed alone, took
   // about 6 % of the main thread on spread rows at 128 connections (CPU
-  // profile); this way the read takes about 4 %.
+  // profile); this way the read takes about 4 %. Each event must be the one
+  // eventFromRow makes of its row (the audit trail's and a key's feed's
+  // read): a field added there is added here too.
   const result = await database.reader.execute({
     sql: `SELECT json_group_array(json_object(
                    'id', id, 'type', type, 'reservationId', reservation_id, 'productId', product_id,
