@@ -89,26 +89,48 @@ export const holdOutcomes = {
   reservation_changed: "changed",
 } as const satisfies Record<ReservationEventType, string>;
 
+// A hold's event carries the status its change leads to, its expiry and
+// its lines (`lines`: a FROM … WHERE giving this hold's lines as `l`), so
+// the audit trail reads on its own.
+const holdPayload = (type: ReservationEventType, expiresAt: string, lines: string) =>
+  `json_object(
+     'status', '${statusAfter[type]}',
+     'expiresAt', ${expiresAt},
+     'items', (SELECT json_group_array(json_object(
+                 'productId', l.product_id, 'warehouseId', l.warehouse_id, 'quantity', l.quantity)
+                 ORDER BY l.product_id, l.warehouse_id)
+               FROM ${lines}))`;
+
 // One event per reservation matched by `reservations` (a WHERE clause over
-// `r`), carrying its lines so the audit trail reads on its own. It runs
-// before the status changes (the guard still matches then), so the status
-// it records is the one the change leads to. A hold an integrator's
-// customer made carries its key, for the key's feed.
+// `r`). It runs before the status changes (the guard still matches then),
+// so the status it records is the one the change leads to. A hold an
+// integrator's customer made carries its key, for the key's feed.
 export function reservationEvents(type: ReservationEventType, reservations: string, args: SqlArgs): InStatement {
   return {
     sql: `INSERT INTO events (type, reservation_id, payload, created_at, api_key_id)
           SELECT '${type}', r.id,
-                 json_object(
-                   'status', '${statusAfter[type]}',
-                   'expiresAt', r.expires_at,
-                   'items', (SELECT json_group_array(json_object(
-                               'productId', ri.product_id,
-                               'warehouseId', ri.warehouse_id,
-                               'quantity', ri.quantity))
-                             FROM reservation_items ri WHERE ri.reservation_id = r.id)),
+                 ${holdPayload(type, "r.expires_at", "reservation_items l WHERE l.reservation_id = r.id")},
                  :now, r.api_key_id
           FROM reservations r
           WHERE ${reservations}`,
+    args,
+  };
+}
+
+// The same event for holds a write is making, read from what it makes them
+// of: `holds` is a FROM … WHERE giving each new hold as `c` (with its `id`
+// and `api_key_id`, in the order they were made), `expiresAt` its expiry,
+// `lines` its lines as above. The reserve plan writes its created events
+// this way, from its own small tables, instead of looking each new hold
+// up again.
+export function newHoldEvents(
+  { holds, expiresAt, lines }: { holds: string; expiresAt: string; lines: string },
+  args: SqlArgs,
+): InStatement {
+  return {
+    sql: `INSERT INTO events (type, reservation_id, payload, created_at, api_key_id)
+          SELECT 'reservation_created', c.id, ${holdPayload("reservation_created", expiresAt, lines)}, :now, c.api_key_id
+          FROM ${holds}`,
     args,
   };
 }

@@ -37,9 +37,12 @@ export type ViewRow = {
   released_by_shop: number | null;
 };
 
-export function viewRowsById(result: ResultSet | undefined): Map<string, ViewRow[]> {
+export const viewRowsById = (result: ResultSet | undefined) =>
+  viewRowsByHold((result?.rows ?? []) as unknown as ViewRow[]);
+
+export function viewRowsByHold(rows: ViewRow[]): Map<string, ViewRow[]> {
   const byId = new Map<string, ViewRow[]>();
-  for (const row of (result?.rows ?? []) as unknown as ViewRow[]) {
+  for (const row of rows) {
     const rows = byId.get(row.id);
     if (rows) rows.push(row);
     else byId.set(row.id, [row]);

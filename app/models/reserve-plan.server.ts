@@ -1,9 +1,9 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { NamedStatements, WriteKind } from "~/infra/db/db.server";
-import { reservationEvents, stockChangedEvents } from "./events.server";
+import { newHoldEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { ID_PATTERN, type ReservationLine } from "./reservation";
-import { reservationViewSql, viewRowsById, type ViewRow } from "./reservation-view.server";
+import { viewRowsByHold, type ViewRow } from "./reservation-view.server";
 
 // A cap the hold must fit: `owner` (a client, address or customer key) may
 // have at most `limit` pending holds, or pending units, at once.
@@ -69,14 +69,15 @@ function checkNames(command: ReserveCommand) {
 // about a microsecond: for one group of 64 holds on spread rows, measured
 // statement by statement, the plan's SQL took 8.9 ms (the decision 4.3 ms)
 // and takes 2.8 ms (0.5 ms) this way.
-// A command's `held` is set by the decision, and every later statement acts
-// only for the commands that have it.
+// A command's `held` is set by the decision, with the terms its hold keeps
+// (`hold_ttl_ms`, `max_extensions`: a drop's, else null), and every later
+// statement acts only for the commands that have it.
 const tempTables = {
   commands: `CREATE TEMP TABLE IF NOT EXISTS reserve_command (
       seq INTEGER PRIMARY KEY, id TEXT NOT NULL, token_hash TEXT NOT NULL, session_hash TEXT,
       client_key TEXT NOT NULL, address_key TEXT NOT NULL, customer_key TEXT, api_key_id TEXT, display_name TEXT,
       now INTEGER NOT NULL, ttl_ms INTEGER NOT NULL, cart_session TEXT, cart_revision INTEGER,
-      held INTEGER NOT NULL DEFAULT 0)`,
+      held INTEGER NOT NULL DEFAULT 0, hold_ttl_ms INTEGER, max_extensions INTEGER)`,
   lines: `CREATE TEMP TABLE IF NOT EXISTS reserve_line (
       seq INTEGER NOT NULL, product_id TEXT NOT NULL, warehouse_id TEXT NOT NULL, quantity INTEGER NOT NULL,
       PRIMARY KEY (seq, product_id, warehouse_id))`,
@@ -183,7 +184,7 @@ function fillStatements(commands: ReserveCommand[]): NamedStatements {
 // The rows the group touches, and the commands it held.
 const groupRows = `SELECT product_id, warehouse_id FROM temp.reserve_line`;
 const heldLines = `temp.reserve_line AS l JOIN temp.reserve_command AS c ON c.seq = l.seq AND c.held`;
-const ofThisGroup = `r.id IN (SELECT id FROM temp.reserve_command WHERE held)`;
+const expiresAt = `c.now + coalesce(c.hold_ttl_ms, c.ttl_ms)`;
 
 // Pending, live holds of a quota's owner, and their units.
 const ownerHolds = (column: "client_key" | "address_key" | "customer_key") =>
@@ -224,6 +225,15 @@ const admitted = `NOT EXISTS (SELECT 1 FROM temp.reserve_line AS l JOIN governed
                       OR (g.per_customer IS NOT NULL AND c.customer_key IS NULL)))
    AND (c.cart_session IS NULL
         OR EXISTS (SELECT 1 FROM carts k WHERE k.session_hash = c.cart_session AND k.revision = c.cart_revision))`;
+
+// A hold with drop lines lasts its drops' length, the shortest of them,
+// or the server's if it also has ordinary lines and that is shorter; it
+// gets the fewest extensions of its drops, and keeps those terms. A hold
+// without drop lines keeps none (null): it has the server's terms.
+const linesGoverned = `FROM temp.reserve_line AS l JOIN governed AS g ON g.product_id = l.product_id WHERE l.seq = c.seq`;
+const dropTtl = `CASE WHEN EXISTS (SELECT 1 ${linesGoverned} AND g.drop_id IS NOT NULL)
+                   THEN (SELECT min(coalesce(g.hold_ttl_ms, c.ttl_ms)) ${linesGoverned}) END`;
+const dropExtensions = `(SELECT min(g.extensions) ${linesGoverned} AND g.drop_id IS NOT NULL)`;
 
 // The decision for the whole group, made by the database inside the write:
 // the commands are taken in the order they were queued, each one all or
@@ -299,19 +309,10 @@ const decide = `
       UNION ALL
       SELECT c.seq, CASE WHEN ${fits} THEN json_patch(s.counters, ${taken}) ELSE s.counters END, ${fits}
       FROM sim AS s JOIN command AS c ON c.seq = s.seq + 1)
-  UPDATE temp.reserve_command SET held = 1
-  WHERE seq IN (SELECT c.seq FROM command AS c
+  UPDATE temp.reserve_command AS c SET held = 1, hold_ttl_ms = ${dropTtl}, max_extensions = ${dropExtensions}
+  WHERE c.seq IN (SELECT c.seq FROM command AS c
                 WHERE c.admitted
                   AND ((SELECT ok FROM roomy) OR EXISTS (SELECT 1 FROM sim AS s WHERE s.seq = c.seq AND s.fits)))`;
-
-// A hold with drop lines lasts its drops' length, the shortest of them,
-// or the server's if it also has ordinary lines and that is shorter; it
-// gets the fewest extensions of its drops, and keeps those terms. A hold
-// without drop lines keeps none (null): it has the server's terms.
-const linesGoverned = `FROM temp.reserve_line AS l JOIN governed AS g ON g.product_id = l.product_id WHERE l.seq = c.seq`;
-const dropTtl = `CASE WHEN EXISTS (SELECT 1 ${linesGoverned} AND g.drop_id IS NOT NULL)
-                   THEN (SELECT min(coalesce(g.hold_ttl_ms, c.ttl_ms)) ${linesGoverned}) END`;
-const dropExtensions = `(SELECT min(g.extensions) ${linesGoverned} AND g.drop_id IS NOT NULL)`;
 
 // Every hold queued together shares one guarded write of a fixed number of
 // statements, however many holds there are: the cost of planning SQL is paid
@@ -325,12 +326,11 @@ const sqlOf = (statement: InStatement) => (typeof statement === "string" ? state
 const reserveSql = {
   ...Object.fromEntries(Object.entries(expireStatements(touchingRows(groupRows), {})).map(([n, s]) => [n, sqlOf(s)])),
   decide,
-  insertHolds: `WITH ${governed}
-          INSERT INTO reservations
+  insertHolds: `INSERT INTO reservations
             (id, status, holder_hash, session_hash, client_key, address_key, customer_key, api_key_id,
              created_at, updated_at, expires_at, extension_count, ttl_ms, max_extensions)
           SELECT c.id, 'pending', c.token_hash, c.session_hash, c.client_key, c.address_key, c.customer_key,
-                 c.api_key_id, c.now, c.now, c.now + coalesce(${dropTtl}, c.ttl_ms), 0, ${dropTtl}, ${dropExtensions}
+                 c.api_key_id, c.now, c.now, ${expiresAt}, 0, c.hold_ttl_ms, c.max_extensions
           FROM temp.reserve_command AS c WHERE c.held ORDER BY c.seq`,
   reserveUnits: `UPDATE inventory
           SET reserved = inventory.reserved + t.quantity, updated_at = :now
@@ -340,14 +340,37 @@ const reserveSql = {
   insertLines: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
           SELECT c.id, l.product_id, l.warehouse_id, l.quantity FROM ${heldLines} ORDER BY c.seq`,
   stockEvents: sqlOf(stockChangedEvents(`SELECT l.product_id, l.warehouse_id FROM ${heldLines}`, "1", {})),
-  createdEvents: sqlOf(reservationEvents("reservation_created", ofThisGroup, {})),
+  createdEvents: sqlOf(
+    newHoldEvents(
+      {
+        holds: "temp.reserve_command AS c WHERE c.held ORDER BY c.seq",
+        expiresAt,
+        lines: "temp.reserve_line AS l WHERE l.seq = c.seq",
+      },
+      {},
+    ),
+  ),
   // a display name given with a hold is the customer's from then on
   displayNames: `INSERT INTO customers (key, display_name, updated_at)
           SELECT c.customer_key, c.display_name, c.now FROM temp.reserve_command AS c
           WHERE c.customer_key IS NOT NULL AND c.display_name IS NOT NULL AND c.held
           ORDER BY c.seq
           ON CONFLICT (key) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at`,
-  created: reservationViewSql(ofThisGroup),
+  // what the callers are shown of their new holds: the rows
+  // reservationViewSql (reservation-view.server.ts) reads of them, taken
+  // from what the holds were made of rather than by looking each one up
+  // again, and sent as one JSON text rather than a few hundred values (a
+  // group of 64 holds: 0.65–0.73 ms of the writer's time before, 0.41–0.44 ms)
+  created: `SELECT json_group_array(json_object(
+                   'id', c.id, 'status', 'pending', 'created_at', c.now, 'updated_at', c.now,
+                   'expires_at', ${expiresAt}, 'extension_count', 0, 'ttl_ms', c.hold_ttl_ms,
+                   'max_extensions', c.max_extensions, 'product_id', l.product_id, 'warehouse_id', l.warehouse_id,
+                   'quantity', l.quantity, 'product_name', p.name, 'warehouse_name', w.name,
+                   'price_cents', p.price_cents, 'currency', p.currency, 'image_url', p.image_url,
+                   'released_by_shop', NULL) ORDER BY c.seq, p.name, w.name) AS rows
+          FROM ${heldLines}
+          JOIN products p ON p.id = l.product_id
+          JOIN warehouses w ON w.id = l.warehouse_id`,
 };
 // A cart's hold also takes its lines out of the cart (what is left is
 // `rest`). Only a group with such a hold runs these: the shop's other holds
@@ -380,7 +403,7 @@ export const reserveKind: WriteKind<ReserveCommand, ViewRow[] | null> = {
     return {
       statements,
       outcomes(results) {
-        const created = viewRowsById(results.created);
+        const created = viewRowsByHold(JSON.parse(String(results.created?.rows[0]?.rows ?? "[]")) as ViewRow[]);
         return commands.map((c) => created.get(c.id) ?? null);
       },
     };
