@@ -124,4 +124,33 @@ describe("the row's ledger pointer", () => {
     expect(keyedByRow).toEqual([{ index: "events_row_adjustments", partial: true }]);
     await database.close();
   });
+
+  test("a stock event, which has no hold, adds no entry to the index of a hold's events", async () => {
+    const database = await freshDatabase();
+    await seedIfEmpty(database, 0);
+    const rows = await database.reader.execute("SELECT product_id, warehouse_id FROM inventory LIMIT 3");
+    const held = await reserve({
+      database,
+      items: rows.rows.map((r) => ({
+        productId: String(r.product_id),
+        warehouseId: String(r.warehouse_id),
+        quantity: 1,
+      })),
+      holder: { sessionHash: null },
+      ...uncapped,
+      policy,
+      now: 1000,
+    });
+    expect(held.ok).toBe(true);
+    const count = async (sql: string) => Number((await database.reader.execute(sql)).rows[0]?.n);
+    expect(await count("SELECT count(*) AS n FROM events WHERE reservation_id IS NULL")).toBeGreaterThan(3);
+    const holdEvents = await count("SELECT count(*) AS n FROM events WHERE reservation_id IS NOT NULL");
+    expect(holdEvents).toBe(1);
+    // the index's own entries, counted on its pages
+    const entries = await count(
+      "SELECT sum(ncell) AS n FROM dbstat WHERE name = 'events_reservation' AND pagetype = 'leaf'",
+    );
+    expect(entries).toBe(holdEvents);
+    await database.close();
+  });
 });
