@@ -15,7 +15,7 @@ export const reservationViewSql = (where: string) =>
    JOIN products p ON p.id = ri.product_id
    JOIN warehouses w ON w.id = ri.warehouse_id
    WHERE ${where}
-   ORDER BY r.id, p.name, w.name`;
+   ORDER BY r.id, p.name, w.name, ri.product_id, ri.warehouse_id`;
 
 export type ViewRow = {
   id: string;
@@ -43,8 +43,8 @@ export const viewRowsById = (result: ResultSet | undefined) =>
 export function viewRowsByHold(rows: ViewRow[]): Map<string, ViewRow[]> {
   const byId = new Map<string, ViewRow[]>();
   for (const row of rows) {
-    const rows = byId.get(row.id);
-    if (rows) rows.push(row);
+    const lines = byId.get(row.id);
+    if (lines) lines.push(row);
     else byId.set(row.id, [row]);
   }
   return byId;

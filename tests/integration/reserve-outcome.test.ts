@@ -26,6 +26,9 @@ test("a group's new holds are shown, and their events written, as a read of the 
   await addProduct(database, { id: "lamp", rows: { "blr-01": 10, "del-01": 10 } });
   await addProduct(database, { id: "rug", rows: { "blr-01": 10 } });
   await addProduct(database, { id: "sneaker", rows: { "blr-01": 10 } });
+  // a hold's lines are shown in the order of their names, which here is not
+  // the order of their ids
+  await database.write({ name: { sql: "UPDATE products SET name = 'A woven rug' WHERE id = 'rug'", args: {} } });
   const drop = await createDrop({
     database,
     drop: {
@@ -79,6 +82,7 @@ test("a group's new holds are shown, and their events written, as a read of the 
   const made = outcomes.flatMap((o) => (o.ok ? [o] : []));
   // a drop's hold keeps the drop's terms, an ordinary one the server's
   expect(made.map((o) => o.reservation.expiresAt - START)).toEqual([600_000, 60_000, 60_000]);
+  expect(made[0]!.reservation.items.map((i) => i.productId)).toEqual(["rug", "lamp"]);
   for (const outcome of made) {
     const read = await getReservation({
       database,
@@ -111,6 +115,14 @@ test("a group's new holds are shown, and their events written, as a read of the 
     items: [
       { productId: "lamp", warehouseId: "blr-01", quantity: 2 },
       { productId: "rug", warehouseId: "blr-01", quantity: 1 },
+    ],
+  });
+  expect(JSON.parse(String(planned[2]!.payload))).toEqual({
+    status: "pending",
+    expiresAt: START + 60_000,
+    items: [
+      { productId: "lamp", warehouseId: "del-01", quantity: 3 },
+      { productId: "sneaker", warehouseId: "blr-01", quantity: 1 },
     ],
   });
 });
