@@ -6,6 +6,7 @@ import type { HoldfastEvent } from "~/models/events.server";
 import { ID_PATTERN, reservationStatuses } from "~/models/reservation";
 import { restockReasons } from "~/models/restock.server";
 import { statsWindows, type HoldStats } from "~/models/stats.server";
+import { wholeNumberQuery } from "./query-number.server";
 
 // The admin API's shapes: what operators send, validated by these schemas,
 // which the OpenAPI document is also generated from.
@@ -47,14 +48,9 @@ export const listHoldsQuery = z
     status: z.enum(reservationStatuses).optional(),
     productId: id.optional(),
     warehouseId: id.optional(),
-    expiringWithinSeconds: z.coerce
-      .number()
-      .int("must be a whole number")
-      .min(1)
-      .max(24 * 3600)
-      .optional(),
+    expiringWithinSeconds: wholeNumberQuery({ min: 1, max: 24 * 3600 }).optional(),
     cursor: z.string().uuid("must be a hold's id").optional(),
-    limit: z.coerce.number().int("must be a whole number").min(1).max(100).default(50),
+    limit: wholeNumberQuery({ min: 1, max: 100 }).default(50),
   })
   .strict()
   .openapi("ListHoldsQuery");
@@ -247,7 +243,7 @@ export const listEventsQuery = z
       .regex(/^[1-9]\d{0,15}$/, "must be an event's id")
       .transform(Number)
       .optional(),
-    limit: z.coerce.number().int("must be a whole number").min(1).max(500).default(100),
+    limit: wholeNumberQuery({ min: 1, max: 500 }).default(100),
   })
   .strict()
   .refine(fromBeforeTo, toAfterFrom)

@@ -10,6 +10,7 @@ import {
   type ReservationView,
 } from "~/models/reservation";
 import { mergeLines } from "~/models/reservation.server";
+import { wholeNumberQuery } from "./query-number.server";
 
 // The JSON API's shapes. The request schemas here are the ones the routes
 // validate with, and the OpenAPI document is generated from them (and from
@@ -102,12 +103,7 @@ export const emptyRequest = z.object({}).strict().openapi("EmptyRequest");
 
 export const listProductsQuery = z
   .object({
-    limit: z.coerce
-      .number({ invalid_type_error: "must be a number" })
-      .int("must be a whole number")
-      .min(1, "must be at least 1")
-      .max(100, "must be at most 100")
-      .default(20),
+    limit: wholeNumberQuery({ min: 1, max: 100 }).default(20),
     cursor: z.string().min(1).max(100).optional(),
   })
   .strict();

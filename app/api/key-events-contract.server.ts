@@ -2,6 +2,7 @@ import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { keyEventTypes, type KeyEvent } from "~/models/key-events.server";
 import { reservationStatuses } from "~/models/reservation";
+import { wholeNumberQuery } from "./query-number.server";
 
 // The integrator key's event feed: its query, its cursor and its events.
 // The OpenAPI document is generated from these.
@@ -23,11 +24,7 @@ export const keyEventsQuery = z
         "Events after this one: the `next` of the previous page, or an event's id. JSON starts at 0 without it, " +
         "a stream at now.",
     }),
-    limit: z.coerce
-      .number({ invalid_type_error: "must be a number" })
-      .int("must be a whole number")
-      .min(1, "must be at least 1")
-      .max(MAX_KEY_EVENTS_PAGE, `must be at most ${MAX_KEY_EVENTS_PAGE}`)
+    limit: wholeNumberQuery({ min: 1, max: MAX_KEY_EVENTS_PAGE })
       .default(100)
       .openapi({ description: "Events per page (JSON only; a stream replays in pages of its own)." }),
   })

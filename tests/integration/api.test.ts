@@ -70,6 +70,13 @@ describe("catalogue", () => {
     const bad = await call(base, "/api/products?limit=500");
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { code: "validation_error", message: expect.stringContaining("limit") } });
+    // a number must be written as one: coercion alone would read these
+    for (const odd of ["%2B1", "1e1", "0x10", "%20", "Infinity", "07", "1.0", "1.5"]) {
+      const res = await call(base, `/api/products?limit=${odd}`);
+      expect(res.status, odd).toBe(400);
+      expect((res.body as { error: { message: string } }).error.message).toBe("limit: must be a whole number");
+    }
+    expect((await call(base, "/api/products?limit=%205%20")).status).toBe(200);
     const unknown = await call(base, "/api/products?color=red");
     expect(unknown.status).toBe(400);
     expect((unknown.body as { error: { message: string } }).error.message).toContain("color");
