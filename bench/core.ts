@@ -1,7 +1,7 @@
 // In-process throughput of `reserve`: no HTTP, just the domain command and
 // the one writer, on a fresh embedded database file.
 //   npm run bench:core
-// BENCH_SCENARIOS=hot,spread and BENCH_IN_FLIGHT=1,32,128 pick cells (all by
+// BENCH_SCENARIOS=hot,spread and BENCH_IN_FLIGHT=1,32,128,1024 pick cells (all by
 // default); BENCH_HOLDS sets the holds per cell, BENCH_GROUP the write
 // queue's largest group (the server's default otherwise).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,7 +26,7 @@ const scenarios = (list(process.env.BENCH_SCENARIOS) ?? ["hot", "spread"]).map((
   if (s !== "hot" && s !== "spread") throw new Error(`BENCH_SCENARIOS: unknown scenario ${s}`);
   return s;
 });
-const inFlights = (list(process.env.BENCH_IN_FLIGHT) ?? ["1", "32", "128"]).map(Number);
+const inFlights = (list(process.env.BENCH_IN_FLIGHT) ?? ["1", "32", "128", "1024"]).map(Number);
 
 async function run(database: Database, inFlight: number, pick: () => { productId: string; warehouseId: string }) {
   let issued = 0;

@@ -49,6 +49,32 @@ describe("the one writer per process", () => {
     await database.close();
   });
 
+  test("holds waiting together share one transaction, up to 256 of them", async () => {
+    const database = await freshDatabase();
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 1_000 } });
+    const groups: number[] = [];
+    database.observeCommits((commit) => groups.push(commit.commands));
+    const hold = () =>
+      reserve({
+        database,
+        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
+        holder: { sessionHash: null },
+        ...uncapped,
+        policy: holdPolicy(600),
+        now: 1,
+      });
+
+    const outcomes = await Promise.all(Array.from({ length: 600 }, hold));
+
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(600);
+    expect(groups.reduce((sum, commands) => sum + commands, 0)).toBe(600);
+    // the first goes alone (nothing else was queued yet); the rest waited
+    // for it, and went 256 at a time
+    expect(Math.max(...groups)).toBe(256);
+    expect((await rawCounts(database))[0]?.reserved).toBe(600);
+    await database.close();
+  });
+
   test("close waits for queued writes instead of dropping them", async () => {
     const database = await freshDatabase();
     await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
