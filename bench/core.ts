@@ -93,7 +93,7 @@ for (const scenario of scenarios) {
     await database.close();
     rmSync(dir, { recursive: true });
     console.log(
-      `${scenario.padEnd(6)} in flight ${String(inFlight).padStart(3)}: ${result.holdsPerSecond} holds/s (${result.ok} held)`,
+      `${scenario.padEnd(6)} in flight ${String(inFlight).padStart(4)}: ${result.holdsPerSecond} holds/s (${result.ok} held)`,
     );
   }
 }

@@ -58,7 +58,8 @@ test("a group's new holds are shown, and their events written, as a read of the 
       policy,
       now: START,
     });
-  // one group: queued in the same turn
+  // queued in the same turn: the first goes to the writer alone, and the
+  // other three share the next group
   const outcomes = await Promise.all([
     hold(
       [

@@ -66,12 +66,53 @@ describe("the one writer per process", () => {
 
     const outcomes = await Promise.all(Array.from({ length: 600 }, hold));
 
-    expect(outcomes.filter((o) => o.ok)).toHaveLength(600);
+    // however the first group falls (alone, or all that were waiting when
+    // the queue took it), the rest wait and go 256 at a time
     expect(groups.reduce((sum, commands) => sum + commands, 0)).toBe(600);
-    // the first goes alone (nothing else was queued yet); the rest waited
-    // for it, and went 256 at a time
     expect(Math.max(...groups)).toBe(256);
+    expect(groups.filter((commands) => commands === 256).length).toBeGreaterThanOrEqual(2);
+    // each caller has a hold of its own
+    const ids = outcomes.flatMap((o) => (o.ok ? [o.reservation.id] : []));
+    expect(new Set(ids).size).toBe(600);
     expect((await rawCounts(database))[0]?.reserved).toBe(600);
+    await database.close();
+  });
+
+  test("one bad command in a big group costs a few transactions, not one for each command", async () => {
+    const database = await freshDatabase();
+    await addProduct(database, { id: "lamp", rows: { "blr-01": 1_000 } });
+    const commits: { commands: number; ok: boolean }[] = [];
+    database.observeCommits(({ commands, ok }) => commits.push({ commands, ok }));
+    const good = () =>
+      reserve({
+        database,
+        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
+        holder: { sessionHash: null },
+        ...uncapped,
+        policy: holdPolicy(600),
+        now: 1,
+      });
+    const bad = () => database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
+
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 100 }, good),
+      bad(),
+      ...Array.from({ length: 99 }, good),
+    ]);
+
+    expect(results.map((r) => r.status).filter((s) => s === "rejected")).toHaveLength(1);
+    expect(results[100]?.status).toBe("rejected");
+    expect((await rawCounts(database))[0]?.reserved).toBe(199);
+    // the group that failed, then its halves, each failing half halved
+    // again down to the bad command alone: two transactions a halving,
+    // where running each command alone again would take 200
+    const failed = commits.filter((c) => !c.ok).map((c) => c.commands);
+    expect(failed.at(-1)).toBe(1);
+    for (let i = 1; i < failed.length; i++) {
+      const half = failed[i - 1]! / 2;
+      expect([Math.ceil(half), Math.floor(half)]).toContain(failed[i]);
+    }
+    expect(commits.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(200)));
     await database.close();
   });
 

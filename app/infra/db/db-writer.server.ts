@@ -37,8 +37,9 @@ export const isWriterStopped = (error: unknown) =>
 
 type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error) => void };
 
-// The writer holds a dozen statements and one group's results at a time; a
-// heap far past that means something is wrong, and it is better that the
+// The writer holds its prepared statements and one group's statements and
+// results at a time (a group of 256 holds: well under a megabyte); a heap
+// far past that means something is wrong, and it is better that the
 // thread dies (and the process with it, to be restarted) than that it takes
 // the machine's memory.
 const DEFAULT_HEAP_MB = 128;

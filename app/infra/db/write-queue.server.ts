@@ -68,8 +68,8 @@ const nextTurn = setImmediate;
 // for all of them), which is where the throughput comes from. Every guard
 // lives in the SQL, so a command whose guard fails changes nothing and the
 // others are unaffected; only an error (which rolls the whole group back)
-// makes each command run again on its own, so one bad command can never
-// fail its neighbours.
+// makes the group run again in halves, down to single commands, so one bad
+// command can never fail its neighbours.
 export function createWriteQueue({
   batch,
   maxGroupSize,
@@ -141,18 +141,22 @@ export function createWriteQueue({
     });
   }
 
-  // An error rolled the group back: each command runs again on its own, in
-  // queue order, so one bad command never fails its neighbours.
-  async function runAlone(group: QueuedWrite[], error: unknown) {
+  // An error rolled the group back: its two halves run again, in queue
+  // order, each a group of its own, and a half that fails is halved again,
+  // down to single commands. So one bad command never fails its
+  // neighbours, and in a group of 256 it costs about 16 transactions
+  // rather than one for every command.
+  async function runApart(group: QueuedWrite[], error: unknown) {
     if (group.length === 1 || isBusyError(error)) {
       for (const w of group) w.reject(error);
       return;
     }
-    for (const w of group) {
-      const sent = send([w]);
+    const middle = Math.ceil(group.length / 2);
+    for (const half of [group.slice(0, middle), group.slice(middle)]) {
+      const sent = send(half);
       const written = await sent.written;
-      tell({ commands: 1, ms: performance.now() - sent.started, ok: !("error" in written) });
-      if ("error" in written) await runAlone([w], written.error);
+      tell({ commands: half.length, ms: performance.now() - sent.started, ok: !("error" in written) });
+      if ("error" in written) await runApart(half, written.error);
       else settle(sent, written.results);
     }
   }
@@ -176,7 +180,7 @@ export function createWriteQueue({
       tell({ commands: sent.group.length, ms: performance.now() - sent.started, ok: !("error" in written) });
       if ("error" in written) {
         // the group's commands come before any queued after them
-        await runAlone(sent.group, written.error);
+        await runApart(sent.group, written.error);
         sent = null;
       } else {
         const next = sendNext();
