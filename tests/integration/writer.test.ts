@@ -1,7 +1,7 @@
 import { LibsqlError, type InStatement, type ResultSet } from "@libsql/client";
 import { describe, expect, test } from "vitest";
 import { isBusyError } from "~/infra/db/busy-retry.js";
-import { createDatabase, type DatabaseConfig } from "~/infra/db/db.server";
+import { createDatabase, type Database, type DatabaseConfig } from "~/infra/db/db.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
@@ -20,20 +20,28 @@ async function lockedByAnotherProcess(holdMs: number, config: Partial<DatabaseCo
   return { database, locker };
 }
 
+// One unit of the lamp, as an uncapped anonymous caller.
+const holdALamp = (database: Database) =>
+  reserve({
+    database,
+    items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
+    holder: { sessionHash: null },
+    ...uncapped,
+    policy: holdPolicy(600),
+    now: 1,
+  });
+
+// A write that fails with an error (a CHECK), not a refusal: it rolls back
+// the group it is in.
+const breakTheRow = (database: Database) =>
+  database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
+
 describe("the one writer per process", () => {
   test("a failing command never fails the commands queued beside it", async () => {
     const database = await freshDatabase();
     await addProduct(database, { id: "lamp", rows: { "blr-01": 100 } });
-    const good = () =>
-      reserve({
-        database,
-        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null },
-        ...uncapped,
-        policy: holdPolicy(600),
-        now: 1,
-      });
-    const bad = () => database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
+    const good = () => holdALamp(database);
+    const bad = () => breakTheRow(database);
 
     const results = await Promise.allSettled([good(), bad(), good(), good(), bad(), good()]);
 
@@ -54,15 +62,7 @@ describe("the one writer per process", () => {
     await addProduct(database, { id: "lamp", rows: { "blr-01": 1_000 } });
     const groups: number[] = [];
     database.observeCommits((commit) => groups.push(commit.commands));
-    const hold = () =>
-      reserve({
-        database,
-        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null },
-        ...uncapped,
-        policy: holdPolicy(600),
-        now: 1,
-      });
+    const hold = () => holdALamp(database);
 
     const outcomes = await Promise.all(Array.from({ length: 600 }, hold));
 
@@ -83,16 +83,8 @@ describe("the one writer per process", () => {
     await addProduct(database, { id: "lamp", rows: { "blr-01": 1_000 } });
     const commits: { commands: number; ok: boolean }[] = [];
     database.observeCommits(({ commands, ok }) => commits.push({ commands, ok }));
-    const good = () =>
-      reserve({
-        database,
-        items: [{ productId: "lamp", warehouseId: "blr-01", quantity: 1 }],
-        holder: { sessionHash: null },
-        ...uncapped,
-        policy: holdPolicy(600),
-        now: 1,
-      });
-    const bad = () => database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
+    const good = () => holdALamp(database);
+    const bad = () => breakTheRow(database);
 
     const results = await Promise.allSettled([
       ...Array.from({ length: 100 }, good),
