@@ -338,12 +338,18 @@ const decide = `
                                         GROUP BY n.counter) AS n
                          LEFT JOIN counter AS k ON k.name = n.counter
                          WHERE coalesce(k.free, -1) < n.total)),
+    -- whether any product of the group is in a drop: without one, no
+    -- command has a drop's terms to look for
+    dropped(found) AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM governed AS g WHERE g.drop_id IS NOT NULL)),
     sim(seq, counters, fits) AS (
       SELECT -1, (SELECT json_group_object(name, free) FROM counter), 0 WHERE NOT (SELECT ok FROM roomy)
       UNION ALL
       SELECT c.seq, CASE WHEN ${fits} THEN json_patch(s.counters, ${taken}) ELSE s.counters END, ${fits}
       FROM sim AS s JOIN command AS c ON c.seq = s.seq + 1)
-  UPDATE temp.reserve_command AS c SET held = 1, hold_ttl_ms = ${dropTtl}, max_extensions = ${dropExtensions}
+  UPDATE temp.reserve_command AS c
+  SET held = 1,
+      hold_ttl_ms = CASE WHEN (SELECT found FROM dropped) THEN ${dropTtl} END,
+      max_extensions = CASE WHEN (SELECT found FROM dropped) THEN ${dropExtensions} END
   WHERE c.seq IN (SELECT m.seq FROM command AS m
                   WHERE m.admitted
                     AND ((SELECT ok FROM roomy) OR EXISTS (SELECT 1 FROM sim AS s WHERE s.seq = m.seq AND s.fits)))`;
