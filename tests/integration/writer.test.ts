@@ -1,7 +1,9 @@
 import { LibsqlError, type InStatement, type ResultSet } from "@libsql/client";
 import { describe, expect, test } from "vitest";
 import { isBusyError } from "~/infra/db/busy-retry.js";
+import { startWriterThread } from "~/infra/db/db-writer.server";
 import { createDatabase, type Database, type DatabaseConfig } from "~/infra/db/db.server";
+import { createWriteQueue, plainStatements } from "~/infra/db/write-queue.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
@@ -35,6 +37,40 @@ const holdALamp = (database: Database) =>
 // the group it is in.
 const breakTheRow = (database: Database) =>
   database.write({ statement: { sql: "UPDATE inventory SET reserved = total + 1", args: {} } });
+
+// A write queue of groups of at most four over a writer thread of its own,
+// on a file with one table, `log`, that takes only numbers from 0 up. Each
+// group the queue sends is recorded: its size, whether it went ahead of
+// the one out, and how many were out with it.
+async function loggingQueue() {
+  const writer = startWriterThread({
+    path: testDatabaseUrl().slice("file:".length),
+    busyTimeoutMs: 50,
+    busyRetryBudgetMs: 1_000,
+  });
+  await writer.batch(["CREATE TABLE log (n INTEGER NOT NULL CHECK (n >= 0))"], false);
+  const sent: { statements: number; ahead: boolean; out: number }[] = [];
+  let out = 0;
+  const queue = createWriteQueue({
+    maxGroupSize: 4,
+    sendAhead: true,
+    batch: async (statements, ahead) => {
+      out += 1;
+      sent.push({ statements: statements.length, ahead, out });
+      try {
+        return await writer.batch(statements, ahead);
+      } finally {
+        out -= 1;
+      }
+    },
+  });
+  const log = (n: number) => queue.submit(plainStatements, { log: { sql: "INSERT INTO log VALUES (?)", args: [n] } });
+  const logged = async () => {
+    const [results] = (await writer.batch(["SELECT n FROM log ORDER BY rowid"], false)) as ResultSet[];
+    return results!.rows.map((row) => Number(row.n));
+  };
+  return { writer, queue, sent, log, logged };
+}
 
 describe("the one writer per process", () => {
   test("a failing command never fails the commands queued beside it", async () => {
@@ -106,6 +142,41 @@ describe("the one writer per process", () => {
     }
     expect(commits.length).toBeLessThanOrEqual(2 + 2 * Math.ceil(Math.log2(200)));
     await database.close();
+  });
+
+  test("with more waiting than a group takes, the next group is at the writer before the one out commits", async () => {
+    const { writer, queue, sent, log, logged } = await loggingQueue();
+
+    await Promise.all(Array.from({ length: 21 }, (_, n) => log(n)));
+
+    // the first write goes alone; the other twenty wait, and while a
+    // group of four is out a full group waits, so one goes ahead of it
+    expect(sent.some((s) => s.ahead && s.out === 2)).toBe(true);
+    expect(Math.max(...sent.map((s) => s.out))).toBe(2);
+    expect(Math.max(...sent.map((s) => s.statements))).toBe(4);
+    // each write once, in the order queued
+    expect(await logged()).toEqual(Array.from({ length: 21 }, (_, n) => n));
+    await queue.drain();
+    await writer.close();
+  });
+
+  test("a group sent ahead of one that fails waits for that one's commands, and keeps its place", async () => {
+    const { writer, queue, sent, log, logged } = await loggingQueue();
+
+    // 0 goes alone; then 1–4 (with -1, which the table refuses) and,
+    // ahead of their commit, 5–8
+    const results = await Promise.allSettled([0, 1, -1, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(log));
+
+    expect(sent.filter((s) => s.ahead).length).toBeGreaterThan(0);
+    expect(results.map((r) => r.status === "fulfilled")).toEqual(
+      [0, 1, -1, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => n >= 0),
+    );
+    // the writer skipped 5–8, sent while 1–4 were out, and they ran after
+    // what the failed group ran again: nothing overtook a write queued
+    // before it
+    expect(await logged()).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    await queue.drain();
+    await writer.close();
   });
 
   test("close waits for queued writes instead of dropping them", async () => {

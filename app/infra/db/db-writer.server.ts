@@ -8,8 +8,10 @@ import type { PlainError, PlainResultSet, WriterOptions, WriterReply, WriterRequ
 // shapes @libsql/client itself would have used.
 
 export type WriterThread = {
-  // one BEGIN IMMEDIATE … COMMIT, retried on another process's lock
-  batch: (statements: InStatement[]) => Promise<ResultSet[]>;
+  // one BEGIN IMMEDIATE … COMMIT, retried on another process's lock;
+  // `ahead`: sent while the batch before it is still out, and "skipped",
+  // not run, if that one failed
+  batch: (statements: InStatement[], ahead: boolean) => Promise<ResultSet[] | "skipped">;
   close: () => Promise<void>;
   // settles if the thread ends without being asked to (a crash, running out
   // of memory): every write after that fails with WriterStoppedError
@@ -35,7 +37,7 @@ class WriterStoppedError extends Error {
 export const isWriterStopped = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === "HOLDFAST_WRITER_STOPPED";
 
-type Pending = { resolve: (results: ResultSet[]) => void; reject: (error: Error) => void };
+type Pending = { resolve: (results: ResultSet[] | "skipped") => void; reject: (error: Error) => void };
 
 // The writer holds its prepared statements and one group's statements and
 // results at a time (a group of 256 holds: well under a megabyte); a heap
@@ -81,19 +83,20 @@ export function startWriterThread({
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
     if ("error" in reply) waiting.reject(toError(reply.error));
+    else if ("skipped" in reply) waiting.resolve("skipped");
     else waiting.resolve(reply.results.map(toResultSet));
   });
 
   const send = (request: WriterRequest) => worker.postMessage(request);
 
   return {
-    batch(statements) {
+    batch(statements, ahead) {
       if (stopped) return Promise.reject(stopped);
       const id = nextId++;
       if (pending.size === 0) worker.ref();
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        send({ type: "batch", id, statements });
+        send({ type: "batch", id, statements, ahead });
       });
     },
     crashed,

@@ -33,8 +33,8 @@ import { withBusyRetry } from "./busy-retry.js";
  * @typedef {{ path: string; busyTimeoutMs: number; busyRetryBudgetMs: number }} WriterOptions
  * @typedef {{ columns: string[]; columnTypes: string[]; rows: unknown[][]; rowsAffected: number; lastInsertRowid: bigint | undefined }} PlainResultSet
  * @typedef {{ message: string; code?: string; extendedCode?: string; rawCode?: number }} PlainError
- * @typedef {{ type: "batch"; id: number; statements: InStatement[] } | { type: "close" }} WriterRequest
- * @typedef {({ id: number; results: PlainResultSet[] } | { id: number; error: PlainError }) & { busyMs: number }} WriterReply
+ * @typedef {{ type: "batch"; id: number; statements: InStatement[]; ahead: boolean } | { type: "close" }} WriterRequest
+ * @typedef {({ id: number; results: PlainResultSet[] } | { id: number; error: PlainError } | { id: number; skipped: true }) & { busyMs: number }} WriterReply
  * @typedef {{ statement: Database.Statement; columns: string[]; columnTypes: string[] }} Prepared
  */
 
@@ -163,12 +163,22 @@ function plainError(error) {
   return { message, code: error.code, extendedCode: error.extendedCode, rawCode: error.rawCode };
 }
 
+// A batch sent `ahead` was sent while the one before it was still being
+// written, on the bet that that one commits. When it did not, the batch
+// is not run: its commands go back to the queue behind the failed group's,
+// which run again first, so no command is ever decided before one queued
+// earlier.
+let lastFailed = false;
 let tail = Promise.resolve();
 port.on("message", (/** @type {WriterRequest} */ request) => {
   tail = tail.then(async () => {
     if (request.type === "close") {
       connection.db.close();
       port.close();
+      return;
+    }
+    if (request.ahead && lastFailed) {
+      port.postMessage(/** @type {WriterReply} */ ({ id: request.id, skipped: true, busyMs: 0 }));
       return;
     }
     // the time this batch kept the thread busy, waits between retries left out
@@ -193,6 +203,7 @@ port.on("message", (/** @type {WriterRequest} */ request) => {
     } catch (error) {
       reply = { id: request.id, error: plainError(error), busyMs };
     }
+    lastFailed = "error" in reply;
     port.postMessage(reply);
   });
 });

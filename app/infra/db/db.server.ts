@@ -108,7 +108,7 @@ export function createDatabase(config: DatabaseConfig): Database {
   let writerFailure: Error | null = null;
   void writer.crashed.then((error) => (writerFailure = error));
 
-  const queue = createWriteQueue({ batch: writer.batch, maxGroupSize });
+  const queue = createWriteQueue({ batch: writer.batch, maxGroupSize, sendAhead: isLocalFile });
   const write = <S extends NamedStatements>(statements: S) =>
     queue.submit(plainStatements, statements) as Promise<NamedResults<S>>;
 
