@@ -187,8 +187,9 @@ export function createWriteQueue({
   // then the writer starts the next group the moment it commits one,
   // instead of waiting for the main thread to hear of the commit and send
   // it (bench:core, 1,024 holds in flight, three alternated rounds: hot
-  // row 29,559 / 30,702 / 28,648 holds a second without it, 33,003 /
-  // 33,425 / 33,443 with it). Sent sooner than that, measured over HTTP,
+  // row 23,544 / 31,167 / 30,082 holds a second without it, 31,415 /
+  // 34,522 / 34,067 with it; spread rows 20,649 / 25,353 / 26,189 and
+  // 28,300 / 28,165 / 27,909). Sent sooner than that, measured over HTTP,
   // groups came out smaller and the writer did more work for the same
   // holds.
   const out: Sent[] = [];
