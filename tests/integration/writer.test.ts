@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { isBusyError } from "~/infra/db/busy-retry.js";
 import { startWriterThread } from "~/infra/db/db-writer.server";
 import { createDatabase, type Database, type DatabaseConfig } from "~/infra/db/db.server";
-import { createWriteQueue, plainStatements } from "~/infra/db/write-queue.server";
+import { createWriteQueue, plainStatements, type WriteKind } from "~/infra/db/write-queue.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
 import { migrateDatabase } from "../../db/migrate";
@@ -71,6 +71,20 @@ async function loggingQueue() {
   };
   return { writer, queue, sent, log, logged };
 }
+
+// Writes of n to the log whose plan refuses a negative n: such a group
+// fails before it reaches the writer, as a reserve plan does for a command
+// whose names are not safe.
+const planned: WriteKind<number, ResultSet> = {
+  name: "planned log",
+  plan(payloads) {
+    if (payloads.some((n) => n < 0)) throw new Error("a negative number is not planned");
+    const statements = Object.fromEntries(
+      payloads.map((n, i) => [String(i), { sql: "INSERT INTO log VALUES (?)", args: [n] }]),
+    );
+    return { statements, outcomes: (results) => payloads.map((_, i) => results[String(i)]!) };
+  },
+};
 
 describe("the one writer per process", () => {
   test("a failing command never fails the commands queued beside it", async () => {
@@ -144,7 +158,7 @@ describe("the one writer per process", () => {
     await database.close();
   });
 
-  test("with more waiting than a group takes, the next group is at the writer before the one out commits", async () => {
+  test("with more waiting than a group takes, a second group goes to the writer while one is out", async () => {
     const { writer, queue, sent, log, logged } = await loggingQueue();
 
     await Promise.all(Array.from({ length: 21 }, (_, n) => log(n)));
@@ -175,6 +189,24 @@ describe("the one writer per process", () => {
     // what the failed group ran again: nothing overtook a write queued
     // before it
     expect(await logged()).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    await queue.drain();
+    await writer.close();
+  });
+
+  test.each([
+    ["the group out", 2],
+    ["the group that would have gone ahead", 6],
+  ])("a group whose plan fails in %s is never overtaken", async (_, at) => {
+    const { writer, queue, log, logged } = await loggingQueue();
+    const numbers = Array.from({ length: 16 }, (_, n) => (n === at ? -n : n));
+
+    // 0 goes alone; then 1–4 and, ahead, 5–8, and 9–12 ahead of those:
+    // one of the first two groups has a number the plan refuses, so it
+    // never reaches the writer, and nothing may go ahead of it
+    const results = await Promise.allSettled([log(0), ...numbers.slice(1).map((n) => queue.submit(planned, n))]);
+
+    expect(results.map((r) => r.status === "fulfilled")).toEqual(numbers.map((n) => n >= 0));
+    expect(await logged()).toEqual(numbers.filter((n) => n >= 0));
     await queue.drain();
     await writer.close();
   });

@@ -40,7 +40,8 @@ export const isWriterStopped = (error: unknown) =>
 type Pending = { resolve: (results: ResultSet[] | "skipped") => void; reject: (error: Error) => void };
 
 // The writer holds its prepared statements and one group's statements and
-// results at a time (a group of 256 holds: well under a megabyte); a heap
+// results at a time, with at most one more group waiting to be read (a
+// group of 256 holds: well under a megabyte); a heap
 // far past that means something is wrong, and it is better that the
 // thread dies (and the process with it, to be restarted) than that it takes
 // the machine's memory.

@@ -107,7 +107,11 @@ export function createWriteQueue({
     group: QueuedWrite[];
     segments: QueuedWrite[][];
     plans: ReturnType<WriteKind<unknown, unknown>["plan"]>[];
+    // from when it was sent or, sent ahead, from when the group before it
+    // was answered: how long it took, for the metrics
     started: number;
+    // handed to the writer (a group whose plan threw never is)
+    dispatched: boolean;
     written: Promise<{ results: ResultSet[] } | { error: unknown } | { skipped: true }>;
   };
 
@@ -122,6 +126,7 @@ export function createWriteQueue({
     const started = performance.now();
     let plans: Sent["plans"] = [];
     let written: Sent["written"];
+    let dispatched = false;
     try {
       plans = segments.map((segment) => segment[0]!.kind.plan(segment.map((w) => w.payload)));
       written = batch(
@@ -131,10 +136,11 @@ export function createWriteQueue({
         (results) => (results === "skipped" ? { skipped: true as const } : { results }),
         (error: unknown) => ({ error }),
       );
+      dispatched = true;
     } catch (error) {
       written = Promise.resolve({ error });
     }
-    return { group, segments, plans, started, written };
+    return { group, segments, plans, started, dispatched, written };
   }
 
   // Gives each command of a written group its outcome.
@@ -193,9 +199,13 @@ export function createWriteQueue({
   // groups came out smaller and the writer did more work for the same
   // holds.
   const out: Sent[] = [];
+  // A group goes ahead only of one the writer has: the writer judges it by
+  // the last batch it was sent, which must be that one (a group whose plan
+  // threw never reached the writer, and is run again in halves before
+  // anything queued after it).
   function sendWaiting() {
     if (out.length === 0 && queue.length > 0) out.push(send(queue.splice(0, maxGroupSize), false));
-    if (sendAhead && out.length === 1 && queue.length >= maxGroupSize) {
+    if (sendAhead && out.length === 1 && out[0]!.dispatched && queue.length >= maxGroupSize) {
       out.push(send(queue.splice(0, maxGroupSize), true));
     }
   }
@@ -206,6 +216,8 @@ export function createWriteQueue({
     while (out.length > 0) {
       const sent = out.shift()!;
       const written = await sent.written;
+      // the group sent ahead of this one starts now
+      if (out[0]) out[0].started = performance.now();
       if ("skipped" in written) {
         // sent ahead of a group that failed, whose commands have run again
         // by now: these go next, before anything queued after them
