@@ -54,14 +54,13 @@ async function loggingQueue() {
   const queue = createWriteQueue({
     maxGroupSize: 4,
     sendAhead: true,
-    batch: async (statements, ahead) => {
+    // not async: a batch that cannot be sent throws at once, as the
+    // queue needs it to
+    batch: (statements, ahead) => {
+      const answered = writer.batch(statements, ahead);
       out += 1;
       sent.push({ statements: statements.length, ahead, out });
-      try {
-        return await writer.batch(statements, ahead);
-      } finally {
-        out -= 1;
-      }
+      return answered.finally(() => (out -= 1));
     },
   });
   const log = (n: number) => queue.submit(plainStatements, { log: { sql: "INSERT INTO log VALUES (?)", args: [n] } });
@@ -200,13 +199,38 @@ describe("the one writer per process", () => {
     const { writer, queue, log, logged } = await loggingQueue();
     const numbers = Array.from({ length: 16 }, (_, n) => (n === at ? -n : n));
 
-    // 0 goes alone; then 1–4 and, ahead, 5–8, and 9–12 ahead of those:
-    // one of the first two groups has a number the plan refuses, so it
-    // never reaches the writer, and nothing may go ahead of it
+    // 0 goes alone, then groups of four: one of the first two has a number
+    // the plan refuses, so it never reaches the writer, and no group may be
+    // sent ahead of it (1–4 failing would have had 5–8 go ahead; 5–8
+    // failing, 9–12)
     const results = await Promise.allSettled([log(0), ...numbers.slice(1).map((n) => queue.submit(planned, n))]);
 
     expect(results.map((r) => r.status === "fulfilled")).toEqual(numbers.map((n) => n >= 0));
     expect(await logged()).toEqual(numbers.filter((n) => n >= 0));
+    await queue.drain();
+    await writer.close();
+  });
+
+  test("a group whose statements cannot be sent to the writer is never overtaken", async () => {
+    const { writer, queue, log, logged } = await loggingQueue();
+    // a value no message can carry: the group of 1–4 with it fails as it
+    // is sent, and 5–8 must not go ahead of it
+    const uncopyable = () =>
+      queue.submit(plainStatements, {
+        log: { sql: "INSERT INTO log VALUES (?)", args: [Symbol("2") as unknown as number] },
+      });
+
+    const results = await Promise.allSettled([
+      log(0),
+      log(1),
+      uncopyable(),
+      ...Array.from({ length: 13 }, (_, i) => log(i + 3)),
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(
+      Array.from({ length: 16 }, (_, n) => (n === 2 ? "rejected" : "fulfilled")),
+    );
+    expect(await logged()).toEqual(Array.from({ length: 16 }, (_, n) => n).filter((n) => n !== 2));
     await queue.drain();
     await writer.close();
   });

@@ -10,7 +10,8 @@ import type { PlainError, PlainResultSet, WriterOptions, WriterReply, WriterRequ
 export type WriterThread = {
   // one BEGIN IMMEDIATE … COMMIT, retried on another process's lock;
   // `ahead`: sent while the batch before it is still out, and "skipped",
-  // not run, if that one failed
+  // not run, if that one failed. Throws at once, rather than rejecting,
+  // if the statements cannot be sent to the thread at all.
   batch: (statements: InStatement[], ahead: boolean) => Promise<ResultSet[] | "skipped">;
   close: () => Promise<void>;
   // settles if the thread ends without being asked to (a crash, running out
@@ -95,10 +96,17 @@ export function startWriterThread({
       if (stopped) return Promise.reject(stopped);
       const id = nextId++;
       if (pending.size === 0) worker.ref();
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+      const answered = new Promise<ResultSet[] | "skipped">((resolve, reject) => pending.set(id, { resolve, reject }));
+      try {
         send({ type: "batch", id, statements, ahead });
-      });
+      } catch (error) {
+        // a value that cannot be copied to the thread: the writer never
+        // had this batch, which the queue must know
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        throw error;
+      }
+      return answered;
     },
     crashed,
     busySeconds: () => busyMs / 1000,

@@ -77,7 +77,8 @@ export function createWriteQueue({
 }: {
   // `ahead`: sent while the group before it is still out (only where
   // `sendAhead`); the writer answers "skipped", not running it, if that
-  // group failed
+  // group failed. Statements that never reach the writer throw at once
+  // rather than reject: a group is sent ahead only of one the writer has.
   batch: (statements: InStatement[], ahead: boolean) => Promise<ResultSet[] | "skipped">;
   maxGroupSize: number;
   // whether the writer runs what it is sent strictly in the order sent, so
@@ -110,7 +111,8 @@ export function createWriteQueue({
     // from when it was sent or, sent ahead, from when the group before it
     // was answered: how long it took, for the metrics
     started: number;
-    // handed to the writer (a group whose plan threw never is)
+    // handed to the writer (a group whose plan threw, or whose statements
+    // could not be sent, never is)
     dispatched: boolean;
     written: Promise<{ results: ResultSet[] } | { error: unknown } | { skipped: true }>;
   };
@@ -200,7 +202,7 @@ export function createWriteQueue({
   // holds.
   const out: Sent[] = [];
   // A group goes ahead only of one the writer has: the writer judges it by
-  // the last batch it was sent, which must be that one (a group whose plan
+  // the last batch it ran, which must be that one (a group whose plan
   // threw never reached the writer, and is run again in halves before
   // anything queued after it).
   function sendWaiting() {
