@@ -21,8 +21,13 @@ const requester = clientKeys({ sessionHash: null, address: "127.0.0.1" });
 // Timed, not counted: a cell of a fixed number of holds lasted under a
 // second at 1,024 in flight, too short to settle (the JIT, the first WAL
 // checkpoints), and half a minute at one in flight.
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+function seconds(name: string, fallback: number, least: number) {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < least) throw new Error(`${name}: a number of seconds, at least ${least}`);
+  return value;
+}
+const SECONDS = seconds("BENCH_SECONDS", 10, 0.1);
+const WARMUP_SECONDS = seconds("BENCH_WARMUP_SECONDS", 2, 0);
 const policy = holdPolicy(600);
 const list = (value: string | undefined) =>
   value
@@ -65,10 +70,10 @@ async function run(database: Database, inFlight: number, pick: () => { productId
   const started = performance.now();
   await sleep(SECONDS * 1000);
   timing = false;
-  const seconds = (performance.now() - started) / 1000;
+  const timed = (performance.now() - started) / 1000;
   stopping = true;
   await lanes;
-  return { holdsPerSecond: Math.round(made / seconds), made, refused };
+  return { holdsPerSecond: Math.round(made / timed), made, refused };
 }
 
 async function fresh() {
