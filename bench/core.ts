@@ -38,14 +38,27 @@ const scenarios = (list(process.env.BENCH_SCENARIOS) ?? ["hot", "spread"]).map((
   if (s !== "hot" && s !== "spread") throw new Error(`BENCH_SCENARIOS: unknown scenario ${s}`);
   return s;
 });
-const inFlights = (list(process.env.BENCH_IN_FLIGHT) ?? ["1", "32", "128", "1024"]).map(Number);
+const inFlights = (list(process.env.BENCH_IN_FLIGHT) ?? ["1", "32", "128", "1024"]).map((n) => {
+  if (!/^[1-9]\d*$/.test(n)) throw new Error(`BENCH_IN_FLIGHT: ${n} is not a whole number of holds, 1 or more`);
+  return Number(n);
+});
 
 async function run(database: Database, inFlight: number, pick: () => { productId: string; warehouseId: string }) {
   let timing = false;
   let stopping = false;
   let made = 0;
   let refused = 0;
+  // the first error stops every lane, and the cell fails with it
+  const failures: unknown[] = [];
   async function lane() {
+    try {
+      await holdUntilStopped();
+    } catch (error) {
+      failures.push(error);
+      stopping = true;
+    }
+  }
+  async function holdUntilStopped() {
     while (!stopping) {
       const outcome = await reserve({
         database,
@@ -57,7 +70,7 @@ async function run(database: Database, inFlight: number, pick: () => { productId
         policy,
         now: Date.now(),
       });
-      // a hold counts when it is answered inside the timed window
+      // a hold counts when it is made inside the timed window
       if (timing) {
         if (outcome.ok) made += 1;
         else refused += 1;
@@ -73,6 +86,7 @@ async function run(database: Database, inFlight: number, pick: () => { productId
   const timed = (performance.now() - started) / 1000;
   stopping = true;
   await lanes;
+  if (failures.length > 0) throw failures[0];
   return { holdsPerSecond: Math.round(made / timed), made, refused };
 }
 
@@ -112,9 +126,10 @@ for (const scenario of scenarios) {
       scenario === "hot"
         ? () => ({ productId: "aurora-headphones", warehouseId: "blr-01" })
         : () => rows[Math.floor(Math.random() * rows.length)]!;
-    const result = await run(database, inFlight, pick);
-    await database.close();
-    rmSync(dir, { recursive: true });
+    const result = await run(database, inFlight, pick).finally(async () => {
+      await database.close();
+      rmSync(dir, { recursive: true });
+    });
     console.log(
       `${scenario.padEnd(6)} in flight ${String(inFlight).padStart(4)}: ${result.holdsPerSecond} holds/s (${result.made} held, ${result.refused} refused)`,
     );
