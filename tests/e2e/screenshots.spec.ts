@@ -255,6 +255,8 @@ test("a live drop: stock, the top purchasers, a place in line, an offered hold",
     .fill("Meera");
   await otherPage.getByTestId("drop-product-ember-ceramic-vase").getByRole("button", { name: "Reserve" }).click();
   await otherPage.getByRole("button", { name: /^Pay .* now$/ }).click();
+  // leaving before the payment's answer could cancel it
+  await expect(otherPage.getByRole("heading", { name: "Payment received — it's yours" })).toBeVisible();
   await otherPage.goto(`/drops/${id}`);
   await otherPage.getByTestId("drop-product-ember-wall-clock").getByRole("button", { name: "Reserve" }).click();
   await expect(otherPage).toHaveURL(/\/reservations\//);
