@@ -52,29 +52,26 @@ async function run(database: Database, inFlight: number, pick: () => { productId
   const failures: unknown[] = [];
   async function lane() {
     try {
-      await holdUntilStopped();
+      while (!stopping) {
+        const outcome = await reserve({
+          database,
+          items: [{ ...pick(), quantity: 1 }],
+          holder: { sessionHash: null },
+          // the core's own speed: one anonymous client, no fair-use caps
+          requester,
+          fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, holdsPerCustomer: 0 },
+          policy,
+          now: Date.now(),
+        });
+        // a hold counts when it is made inside the timed window
+        if (timing) {
+          if (outcome.ok) made += 1;
+          else refused += 1;
+        }
+      }
     } catch (error) {
       failures.push(error);
       stopping = true;
-    }
-  }
-  async function holdUntilStopped() {
-    while (!stopping) {
-      const outcome = await reserve({
-        database,
-        items: [{ ...pick(), quantity: 1 }],
-        holder: { sessionHash: null },
-        // the core's own speed: one anonymous client, no fair-use caps
-        requester,
-        fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, holdsPerCustomer: 0 },
-        policy,
-        now: Date.now(),
-      });
-      // a hold counts when it is made inside the timed window
-      if (timing) {
-        if (outcome.ok) made += 1;
-        else refused += 1;
-      }
     }
   }
   const lanes = Promise.all(Array.from({ length: inFlight }, lane));
