@@ -1,4 +1,5 @@
 import type { Database, NamedStatements } from "../app/infra/db/db.server";
+import { moveLedgerHeads } from "../app/models/events.server";
 import { seedCatalogue, seedWarehouses } from "./catalogue";
 
 // Seeds the demo shop into an empty database and leaves a used one alone.
@@ -48,6 +49,7 @@ export async function seedIfEmpty(database: Database, now: number): Promise<bool
               WHERE changes() = 1`,
         args,
       };
+      statements[`ledger head ${p.id} ${s.warehouseId}`] = moveLedgerHeads;
     }
   });
   await database.write(statements);

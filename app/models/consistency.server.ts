@@ -1,5 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
-import { stockChangedEvents } from "./events.server";
+import { moveLedgerHeads, stockChangedEvents } from "./events.server";
 import { offerStatements } from "./waitlist-offers.server";
 
 // The books, checked: for every stock row,
@@ -9,9 +9,9 @@ import { offerStatements } from "./waitlist-offers.server";
 //   row's total, reserved and sold;
 // - nothing is negative, and nothing is held or sold beyond the total.
 // Each run reads every row once and only the newest ledger entry of each,
-// which the row points at (`ledger_event_id`, kept by the database's own
-// trigger in the entry's write), so it costs the same with millions of
-// events as with a hundred.
+// which the row points at (`ledger_event_id`, moved by every write that
+// appends an entry, in that write: moveLedgerHeads), so it costs the same
+// with millions of events as with a hundred.
 
 type Violation = {
   productId: string;
@@ -164,6 +164,7 @@ export async function repairRow({
     },
     // changes() is the decision's own count: open stock pages hear of it
     stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
+    ledgerHeads: moveLedgerHeads,
     // units a repair frees go to a drop's waiting line first
     ...offerStatements(args, "repair"),
   });

@@ -1,6 +1,6 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { offerStatements, requeueStatement } from "./waitlist-offers.server";
 
 // The pending holds past their expiry that a command is allowed to clean up:
@@ -43,6 +43,7 @@ export function expireStatements(scope: string, args: SqlArgs) {
       "1",
       args,
     ),
+    expiredLedgerHeads: moveLedgerHeads,
     expiredEvents: reservationEvents("reservation_expired", dueHolds, args),
     requeueLapsed: requeueStatement(dueHolds, args),
     ...returnToCartStatements(dueHolds, args, "expiry"),

@@ -1,6 +1,6 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { holderArgs, isHolder, type Holder } from "./holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationView } from "./reservation";
@@ -86,6 +86,7 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
     ...cleanup,
     settle: { sql: settleUnits(kind), args },
     stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
+    ledgerHeads: moveLedgerHeads,
     holdEvent: reservationEvents(release ? "reservation_released" : "reservation_confirmed", liveHold, args),
     // a customer who gives back the hold a waiting line offered them has
     // said no: they leave the line

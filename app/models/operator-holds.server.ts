@@ -1,6 +1,6 @@
 import type { Database } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { reservationEvents, stockChangedEvents } from "./events.server";
+import { moveLedgerHeads, reservationEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { reservationRows, settleUnits } from "./hold-changes.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationStatus, type ReservationView } from "./reservation";
@@ -41,6 +41,7 @@ export async function releaseByOperator({
     ...expireStatements(touchingRows(reservationRows), args),
     settle: { sql: settleUnits("release", isLive), args },
     stockEvents: stockChangedEvents(reservationRows, isLive, args),
+    ledgerHeads: moveLedgerHeads,
     holdEvent: reservationEvents("reservation_released", live, args),
     audit: {
       sql: `INSERT INTO events (type, reservation_id, payload, created_at)

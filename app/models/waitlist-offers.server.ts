@@ -1,5 +1,5 @@
 import type { NamedStatements } from "~/infra/db/db.server";
-import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 
 // A drop's waiting line gets the units that come back, before anyone who
 // merely asks at the right moment: every write that can free a unit (an
@@ -130,6 +130,7 @@ export function offerStatements(args: SqlArgs, after: string): NamedStatements {
       "1",
       args,
     ),
+    offerLedgerHeads: moveLedgerHeads,
     offerEvents: reservationEvents(
       "reservation_offered",
       `r.id IN (SELECT w.reservation_id FROM waitlist w WHERE ${justOffered})`,

@@ -4,7 +4,7 @@ import { readCart } from "~/models/carts.server";
 import { checkConsistency } from "~/models/consistency.server";
 import { shopCustomer } from "~/models/customers.server";
 import { createDrop } from "~/models/drops.server";
-import { readEventsAfter } from "~/models/events.server";
+import { moveLedgerHeads, readEventsAfter } from "~/models/events.server";
 import { confirm } from "~/models/hold-changes.server";
 import { addItems, setItem } from "~/models/hold-items.server";
 import { hashSecret, type Holder } from "~/models/holder.server";
@@ -30,6 +30,7 @@ async function openLedger(database: Database) {
             FROM inventory`,
       args: {},
     },
+    ledgerHeads: moveLedgerHeads,
   });
 }
 

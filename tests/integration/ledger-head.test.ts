@@ -2,17 +2,23 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "nod
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { createDatabase, type Database } from "~/infra/db/db.server";
-import { checkConsistency } from "~/models/consistency.server";
+import { checkConsistency, repairRow } from "~/models/consistency.server";
 import { expireDue } from "~/models/expiry.server";
+import { confirm, release } from "~/models/hold-changes.server";
+import { addItems } from "~/models/hold-items.server";
+import { hashSecret } from "~/models/holder.server";
+import { releaseByOperator } from "~/models/operator-holds.server";
 import { holdPolicy } from "~/models/reservation";
 import { reserve } from "~/models/reservation.server";
+import { restock } from "~/models/restock.server";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
 import { freshDatabase, scratchDir, testDatabaseUrl, uncapped } from "../helpers/database";
 
-// Every stock row points at its newest ledger entry (`ledger_event_id`, kept
-// by a trigger in the entry's own write), which is what the consistency
-// check reads; no index that a hold writes is keyed by row.
+// Every stock row points at its newest ledger entry (`ledger_event_id`,
+// moved by every write that appends one, in the same transaction), which is
+// what the consistency check reads; no index that a hold writes is keyed by
+// row.
 
 const policy = holdPolicy(600);
 
@@ -74,6 +80,71 @@ describe("the row's ledger pointer", () => {
     await database.close();
   });
 
+  test("every kind of write that appends an entry moves the pointer: holds, payment, release, a change of lines, an operator's release, a restock, a repair, expiry", async () => {
+    const database = await freshDatabase();
+    await seedIfEmpty(database, 0);
+    const sessionHash = hashSecret("browser-1");
+    const holder = { tokenHash: null, sessionHash };
+    const rows = await stockRows(database);
+    const held: string[] = [];
+    for (const row of rows) {
+      if (held.length === 5) break;
+      const outcome = await reserve({
+        database,
+        items: [{ ...row, quantity: 1 }],
+        holder: { sessionHash },
+        ...uncapped,
+        policy,
+        now: 1000,
+      });
+      if (outcome.ok) held.push(outcome.reservation.id);
+    }
+    expect(held).toHaveLength(5);
+    const [paid, given, grown, stuck] = held as [string, string, string, string, string];
+    const steps: [string, () => Promise<{ ok: boolean }>][] = [
+      ["payment", () => confirm({ database, id: paid, holder, policy, now: 2000 })],
+      ["release", () => release({ database, id: given, holder, policy, now: 2000 })],
+      [
+        "a change of lines",
+        () =>
+          addItems({
+            database,
+            id: grown,
+            lines: [{ ...rows[rows.length - 1]!, quantity: 1 }],
+            holder,
+            fairUse: uncapped.fairUse,
+            policy,
+            now: 2000,
+          }),
+      ],
+      [
+        "an operator's release",
+        () => releaseByOperator({ database, id: stuck, reason: "stuck", operator: "ops", policy, now: 2000 }),
+      ],
+      [
+        "a restock",
+        () =>
+          restock({
+            database,
+            ...rows[0]!,
+            change: { delta: 5 },
+            reason: "received",
+            note: null,
+            operator: "ops",
+            now: 2000,
+          }),
+      ],
+      ["a repair", () => repairRow({ database, ...rows[1]!, operator: "ops", now: 2000 })],
+      ["expiry", async () => ({ ok: (await expireDue({ database, now: 1000 + 601_000 })) > 0 })],
+    ];
+    for (const [name, step] of steps) {
+      expect((await step()).ok, name).toBe(true);
+      for (const p of await pointersAndNewest(database)) expect(p.pointer, `${name}: ${p.row}`).toBe(p.newest);
+    }
+    expect((await checkConsistency({ database, now: 1000 + 601_000 })).violations).toEqual([]);
+    await database.close();
+  });
+
   test("a database from before the pointer gets it when migrated, and its check stays clean", async () => {
     // the migrations as they stood before this one
     const before = path.join(scratchDir(), "migrations");
@@ -89,18 +160,48 @@ describe("the row's ledger pointer", () => {
       cpSync(path.join("db/migrations", file), path.join(before, file));
     }
 
+    // Today's code writes the pointer, so the old database's shop and holds
+    // are made in a current one and copied over, column by column, into
+    // the tables the old migrations made.
+    const now = Date.now();
+    const sourceUrl = testDatabaseUrl();
+    const source = createDatabase({ url: sourceUrl });
+    await migrateDatabase(source);
+    await seedIfEmpty(source, now);
+    await holdsOnEveryRow(source, now);
+    await source.close();
+
     const url = testDatabaseUrl();
     const old = createDatabase({ url });
     await migrateDatabase(old, before);
-    const now = Date.now();
-    await seedIfEmpty(old, now);
-    await holdsOnEveryRow(old, now);
     const columns = await old.reader.execute("SELECT name FROM pragma_table_info('inventory')");
     expect(columns.rows.map((r) => r.name)).not.toContain("ledger_event_id");
+    const tables = await old.reader.execute(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%migrations'",
+    );
+    // copied whole, so in any order
+    await old.reader.execute("PRAGMA foreign_keys = OFF");
+    await old.reader.execute({ sql: "ATTACH DATABASE ? AS source", args: [sourceUrl.slice("file:".length)] });
+    for (const { name } of tables.rows) {
+      const names = await old.reader.execute({ sql: "SELECT name FROM pragma_table_info(?)", args: [String(name)] });
+      const list = names.rows.map((c) => `"${String(c.name)}"`).join(", ");
+      await old.reader.execute(
+        `INSERT INTO main."${String(name)}" (${list}) SELECT ${list} FROM source."${String(name)}"`,
+      );
+    }
+    await old.reader.execute("DETACH DATABASE source");
+    await old.reader.execute("PRAGMA foreign_keys = ON");
+    const copied = await old.reader.execute("SELECT count(*) AS n FROM reservations");
+    expect(Number(copied.rows[0]?.n)).toBeGreaterThan(200);
     await old.close();
 
     const migrated = createDatabase({ url });
     await migrateDatabase(migrated);
+    for (const p of await pointersAndNewest(migrated)) expect(p.pointer, p.row).toBe(p.newest);
+    // the writes move the pointers themselves now: the trigger that once did is gone
+    const triggers = await migrated.reader.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger'");
+    expect(triggers.rows).toEqual([]);
+    await holdsOnEveryRow(migrated, now + 1);
     for (const p of await pointersAndNewest(migrated)) expect(p.pointer, p.row).toBe(p.newest);
     expect((await checkConsistency({ database: migrated, now })).violations).toEqual([]);
     await migrated.close();
