@@ -60,10 +60,11 @@ export const inventory = sqliteTable(
     reserved: integer("reserved").notNull().default(0),
     sold: integer("sold").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
-    // the row's newest ledger entry (an events id), kept by the trigger
-    // events_ledger_head: the consistency check reads it instead of
-    // looking through the row's events, so no index on events has to be
-    // keyed by row, and a hold on one row writes no page of another's
+    // the row's newest ledger entry (an events id), moved by every write
+    // that appends one (moveLedgerHeads): the consistency check reads it
+    // instead of looking through the row's events, so no index on events
+    // has to be keyed by row, and a hold on one row writes no page of
+    // another's
     ledgerEventId: integer("ledger_event_id"),
   },
   (t) => [

@@ -78,3 +78,19 @@ export const uncapped = {
   requester: clientKeys({ sessionHash: null, address: "127.0.0.1" }),
   fairUse: { holdsPerClient: 0, unitsPerClient: 0, unitsPerAddress: 0, holdsPerCustomer: 0 },
 };
+
+// Each row's pointer beside the id of its newest ledger entry, found the
+// slow way (every event read).
+export async function pointersAndNewest(database: Database) {
+  const result = await database.reader.execute(`
+    SELECT i.product_id, i.warehouse_id, i.ledger_event_id AS pointer,
+           (SELECT max(e.id) FROM events e
+            WHERE e.product_id = i.product_id AND e.warehouse_id = i.warehouse_id
+              AND e.type IN ('stock_changed', 'stock_adjusted', 'stock_repaired')) AS newest
+    FROM inventory i`);
+  return result.rows.map((r) => ({
+    row: `${String(r.product_id)}@${String(r.warehouse_id)}`,
+    pointer: r.pointer,
+    newest: r.newest,
+  }));
+}

@@ -13,7 +13,7 @@ import { clientKeys, getReservation, reserve } from "~/models/reservation.server
 import { restock } from "~/models/restock.server";
 import { joinWaitlist, waitlistEntry } from "~/models/waitlist.server";
 import { migrateDatabase } from "../../db/migrate";
-import { addProduct, freshDatabase, rawCounts, testDatabaseUrl } from "../helpers/database";
+import { addProduct, freshDatabase, pointersAndNewest, rawCounts, testDatabaseUrl } from "../helpers/database";
 import { runScript } from "../helpers/processes";
 
 // Drops and the per-customer limits, decided inside the guarded write that
@@ -345,6 +345,9 @@ describe("the waiting line", () => {
     expect((await rawCounts(database))[0]).toMatchObject({ total: 2, reserved: 2 });
     const offers = await database.reader.execute(`SELECT count(*) AS n FROM events WHERE type = 'reservation_offered'`);
     expect(Number(offers.rows[0]?.n)).toBe(3);
+    // each offer's own stock entry, written after the expiry's or the
+    // release's, is the row's newest, and the row points at it
+    for (const p of await pointersAndNewest(database)) expect(p.pointer, p.row).toBe(p.newest);
   });
 
   test("never to someone over their limit, and a restock goes to the line first", async () => {

@@ -13,7 +13,7 @@ import { reserve } from "~/models/reservation.server";
 import { restock } from "~/models/restock.server";
 import { migrateDatabase } from "../../db/migrate";
 import { seedIfEmpty } from "../../db/seed";
-import { freshDatabase, scratchDir, testDatabaseUrl, uncapped } from "../helpers/database";
+import { freshDatabase, pointersAndNewest, scratchDir, testDatabaseUrl, uncapped } from "../helpers/database";
 
 // Every stock row points at its newest ledger entry (`ledger_event_id`,
 // moved by every write that appends one, in the same transaction), which is
@@ -21,22 +21,6 @@ import { freshDatabase, scratchDir, testDatabaseUrl, uncapped } from "../helpers
 // row.
 
 const policy = holdPolicy(600);
-
-// Each row's pointer beside the id of its newest ledger entry, found the
-// slow way (every event read).
-async function pointersAndNewest(database: Database) {
-  const result = await database.reader.execute(`
-    SELECT i.product_id, i.warehouse_id, i.ledger_event_id AS pointer,
-           (SELECT max(e.id) FROM events e
-            WHERE e.product_id = i.product_id AND e.warehouse_id = i.warehouse_id
-              AND e.type IN ('stock_changed', 'stock_adjusted', 'stock_repaired')) AS newest
-    FROM inventory i`);
-  return result.rows.map((r) => ({
-    row: `${String(r.product_id)}@${String(r.warehouse_id)}`,
-    pointer: r.pointer,
-    newest: r.newest,
-  }));
-}
 
 async function stockRows(database: Database) {
   const result = await database.reader.execute("SELECT product_id, warehouse_id FROM inventory WHERE total > 0");
