@@ -1,5 +1,5 @@
 -- Each write that appends ledger entries now moves its rows' pointers
 -- itself, with one statement after the entries (moveLedgerHeads in
 -- app/models/events.server.ts): the trigger ran once for every entry, and
--- on holds spread over many rows it was a tenth of the writer's work.
+-- a group of holds spread over many rows appends one for each row.
 DROP TRIGGER `events_ledger_head`;
