@@ -1,5 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
-import { moveLedgerHeads, stockChangedEvents } from "./events.server";
+import { stockChangedEvents } from "./events.server";
 import { offerStatements } from "./waitlist-offers.server";
 
 // The books, checked: for every stock row,
@@ -163,8 +163,7 @@ export async function repairRow({
       args,
     },
     // changes() is the decision's own count: open stock pages hear of it
-    stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
-    ledgerHeads: moveLedgerHeads,
+    ...stockChangedEvents("stockEvent", `SELECT :productId, :warehouseId`, "changes() = 1", args),
     // units a repair frees go to a drop's waiting line first
     ...offerStatements(args, "repair"),
   });

@@ -1,5 +1,5 @@
 import type { InStatement, InValue, Row } from "@libsql/client";
-import type { Database } from "~/infra/db/db.server";
+import type { Database, NamedStatements } from "~/infra/db/db.server";
 
 export const eventTypes = [
   "reservation_created",
@@ -47,24 +47,6 @@ export type HoldfastEvent = {
 
 export type SqlArgs = Record<string, InValue>;
 
-// Statements that append to the outbox inside a command's own write. `rows`
-// is a SELECT of (product_id, warehouse_id) pairs and `guard` an SQL
-// condition that holds only if the command's decision went through, so an
-// event exists exactly when its change does.
-
-// The counts are the row's right after the write: the audit trail, and what
-// a replay of the events must arrive at.
-export function stockChangedEvents(rows: string, guard: string, args: SqlArgs): InStatement {
-  return {
-    sql: `INSERT INTO events (type, product_id, warehouse_id, payload, created_at)
-          SELECT 'stock_changed', i.product_id, i.warehouse_id,
-                 json_object('total', i.total, 'reserved', i.reserved, 'sold', i.sold), :now
-          FROM inventory i
-          WHERE (i.product_id, i.warehouse_id) IN (${rows}) AND ${guard}`,
-    args,
-  };
-}
-
 // Every stock row points at its newest ledger entry (`ledger_event_id`),
 // which is what the consistency check reads. Run right after a statement
 // that appends ledger entries (stock_changed, stock_adjusted,
@@ -82,6 +64,28 @@ export const moveLedgerHeads = `UPDATE inventory SET ledger_event_id = e.id
           AND type IN ('stock_changed', 'stock_adjusted', 'stock_repaired') AND product_id IS NOT NULL
         GROUP BY product_id, warehouse_id) AS e
   WHERE inventory.product_id = e.product_id AND inventory.warehouse_id = e.warehouse_id`;
+
+// Statements that append to the outbox inside a command's own write. `rows`
+// is a SELECT of (product_id, warehouse_id) pairs and `guard` an SQL
+// condition that holds only if the command's decision went through, so an
+// event exists exactly when its change does.
+
+// The counts are the row's right after the write: the audit trail, and what
+// a replay of the events must arrive at. The entries go in as `name`, and
+// the rows' ledger pointers move to them right after (`name`.ledgerHeads).
+export function stockChangedEvents(name: string, rows: string, guard: string, args: SqlArgs): NamedStatements {
+  return {
+    [name]: {
+      sql: `INSERT INTO events (type, product_id, warehouse_id, payload, created_at)
+            SELECT 'stock_changed', i.product_id, i.warehouse_id,
+                   json_object('total', i.total, 'reserved', i.reserved, 'sold', i.sold), :now
+            FROM inventory i
+            WHERE (i.product_id, i.warehouse_id) IN (${rows}) AND ${guard}`,
+      args,
+    },
+    [`${name}.ledgerHeads`]: moveLedgerHeads,
+  };
+}
 
 const statusAfter = {
   reservation_created: "pending",

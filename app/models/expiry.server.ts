@@ -1,6 +1,6 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { offerStatements, requeueStatement } from "./waitlist-offers.server";
 
 // The pending holds past their expiry that a command is allowed to clean up:
@@ -36,14 +36,14 @@ export function expireStatements(scope: string, args: SqlArgs) {
             WHERE inventory.product_id = d.product_id AND inventory.warehouse_id = d.warehouse_id`,
       args,
     },
-    expiredStockEvents: stockChangedEvents(
+    ...stockChangedEvents(
+      "expiredStockEvents",
       `SELECT ri.product_id, ri.warehouse_id
        FROM reservations r CROSS JOIN reservation_items ri
        WHERE ri.reservation_id = r.id AND ${dueHolds}`,
       "1",
       args,
     ),
-    expiredLedgerHeads: moveLedgerHeads,
     expiredEvents: reservationEvents("reservation_expired", dueHolds, args),
     requeueLapsed: requeueStatement(dueHolds, args),
     ...returnToCartStatements(dueHolds, args, "expiry"),

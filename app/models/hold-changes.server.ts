@@ -1,6 +1,6 @@
 import type { Database, NamedStatements } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { holderArgs, isHolder, type Holder } from "./holder.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationView } from "./reservation";
@@ -85,8 +85,7 @@ function transitionStatements(kind: Transition, args: SqlArgs) {
   return {
     ...cleanup,
     settle: { sql: settleUnits(kind), args },
-    stockEvents: stockChangedEvents(reservationRows, isLiveHold, args),
-    ledgerHeads: moveLedgerHeads,
+    ...stockChangedEvents("stockEvents", reservationRows, isLiveHold, args),
     holdEvent: reservationEvents(release ? "reservation_released" : "reservation_confirmed", liveHold, args),
     // a customer who gives back the hold a waiting line offered them has
     // said no: they leave the line

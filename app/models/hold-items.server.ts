@@ -1,6 +1,6 @@
 import { v7 as timeOrderedUuid } from "uuid";
 import type { Database } from "~/infra/db/db.server";
-import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { governingDropId, ruleRefusal } from "./hold-rules.server";
 import { holderArgs, isHolder, type Holder } from "./holder.server";
@@ -159,8 +159,7 @@ function changeStatements({
             WHERE inventory.product_id = d.product_id AND inventory.warehouse_id = d.warehouse_id AND ${changed}`,
       args,
     },
-    stockEvents: stockChangedEvents(`SELECT product_id, warehouse_id FROM (${moved})`, changed, args),
-    ledgerHeads: moveLedgerHeads,
+    ...stockChangedEvents("stockEvents", `SELECT product_id, warehouse_id FROM (${moved})`, changed, args),
     ...Object.fromEntries(Object.entries(lines).map(([name, sql]) => [name, { sql, args }])),
     // given back like a release, except that its line does not go back in
     // the cart: the holder took it out

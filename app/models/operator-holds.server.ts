@@ -1,6 +1,6 @@
 import type { Database } from "~/infra/db/db.server";
 import { returnToCartStatements } from "./cart-returns.server";
-import { moveLedgerHeads, reservationEvents, stockChangedEvents } from "./events.server";
+import { reservationEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { reservationRows, settleUnits } from "./hold-changes.server";
 import { RESERVATION_ID_PATTERN, type HoldPolicy, type ReservationStatus, type ReservationView } from "./reservation";
@@ -40,8 +40,7 @@ export async function releaseByOperator({
   const results = await database.write({
     ...expireStatements(touchingRows(reservationRows), args),
     settle: { sql: settleUnits("release", isLive), args },
-    stockEvents: stockChangedEvents(reservationRows, isLive, args),
-    ledgerHeads: moveLedgerHeads,
+    ...stockChangedEvents("stockEvents", reservationRows, isLive, args),
     holdEvent: reservationEvents("reservation_released", live, args),
     audit: {
       sql: `INSERT INTO events (type, reservation_id, payload, created_at)

@@ -1,6 +1,6 @@
 import type { InStatement, InValue } from "@libsql/client";
 import type { NamedStatements, WriteKind } from "~/infra/db/db.server";
-import { moveLedgerHeads, newHoldEvents, stockChangedEvents } from "./events.server";
+import { newHoldEvents, stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { ID_PATTERN, type ReservationLine } from "./reservation";
 import { viewRowsByHold, type ViewRow } from "./reservation-view.server";
@@ -379,8 +379,11 @@ const reserveSql = {
           WHERE inventory.product_id = t.product_id AND inventory.warehouse_id = t.warehouse_id`,
   insertLines: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
           SELECT c.id, l.product_id, l.warehouse_id, l.quantity FROM ${heldLines} ORDER BY c.seq`,
-  stockEvents: sqlOf(stockChangedEvents(`SELECT l.product_id, l.warehouse_id FROM ${heldLines}`, "1", {})),
-  ledgerHeads: moveLedgerHeads,
+  ...Object.fromEntries(
+    Object.entries(
+      stockChangedEvents("stockEvents", `SELECT l.product_id, l.warehouse_id FROM ${heldLines}`, "1", {}),
+    ).map(([n, s]) => [n, sqlOf(s)]),
+  ),
   createdEvents: sqlOf(
     newHoldEvents(
       {

@@ -1,5 +1,5 @@
 import type { Database } from "~/infra/db/db.server";
-import { moveLedgerHeads, stockChangedEvents } from "./events.server";
+import { stockChangedEvents } from "./events.server";
 import { expireStatements, touchingRows } from "./expiry.server";
 import { offerStatements } from "./waitlist-offers.server";
 
@@ -91,8 +91,7 @@ export async function restock({
       args,
     },
     // changes() is the decision's own count: the statement just before
-    stockEvent: stockChangedEvents(`SELECT :productId, :warehouseId`, "changes() = 1", args),
-    ledgerHeads: moveLedgerHeads,
+    ...stockChangedEvents("stockEvent", `SELECT :productId, :warehouseId`, "changes() = 1", args),
     // units received go to the first in a drop's waiting line
     ...offerStatements(args, "restock"),
     after: { sql: `SELECT total, reserved, sold FROM inventory WHERE ${row}`, args },

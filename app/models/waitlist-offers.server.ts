@@ -1,5 +1,5 @@
 import type { NamedStatements } from "~/infra/db/db.server";
-import { moveLedgerHeads, reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
+import { reservationEvents, stockChangedEvents, type SqlArgs } from "./events.server";
 
 // A drop's waiting line gets the units that come back, before anyone who
 // merely asks at the right moment: every write that can free a unit (an
@@ -125,12 +125,12 @@ export function offerStatements(args: SqlArgs, after: string): NamedStatements {
             SELECT w.reservation_id, w.product_id, w.warehouse_id, 1 FROM waitlist w WHERE ${justOffered}`,
       args,
     },
-    offerStockEvents: stockChangedEvents(
+    ...stockChangedEvents(
+      "offerStockEvents",
       `SELECT w.product_id, w.warehouse_id FROM waitlist w WHERE ${justOffered}`,
       "1",
       args,
     ),
-    offerLedgerHeads: moveLedgerHeads,
     offerEvents: reservationEvents(
       "reservation_offered",
       `r.id IN (SELECT w.reservation_id FROM waitlist w WHERE ${justOffered})`,
