@@ -13,7 +13,13 @@ const slug = (text: string) =>
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-|-$/g, "");
 
-function render(markdown: string): { title: string; html: string; headings: Heading[] } {
+// A link to another file of the repository (ARCHITECTURE.md,
+// PERFORMANCE.md) works where the README is read as a file, but /docs
+// serves the README alone: there it is shown as the file's name rather
+// than as a link to a page that does not exist.
+const repositoryFile = /^(?![a-z][a-z0-9+.-]*:|\/|#)/i;
+
+export function renderMarkdown(markdown: string): { title: string; html: string; headings: Heading[] } {
   const headings: Heading[] = [];
   let title = "Holdfast";
   const marked = new Marked({
@@ -26,10 +32,13 @@ function render(markdown: string): { title: string; html: string; headings: Head
         // linkable sections, so a section can be shared by its address
         return `<h${depth} id="${id}">${html}</h${depth}>\n`;
       },
+      link({ href, tokens }) {
+        return repositoryFile.test(href) ? this.parser.parseInline(tokens) : false;
+      },
     },
   });
   const html = marked.parse(markdown, { async: false });
   return { title, html, headings };
 }
 
-export const readmePage = render(readme);
+export const readmePage = renderMarkdown(readme);
