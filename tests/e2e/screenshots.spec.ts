@@ -16,10 +16,10 @@ test("the shop, and Load more", async ({ page }) => {
   await shoot(page, "products-more");
 });
 
-// the docs are the whole README: two full-page shots of a page over 60,000
-// px tall take most of the default 30 s on their own (27 s measured on an
-// idle 2-core machine), and 54 s to 1.4 min in full runs of the suite, where
-// a README 6 % longer went past 90 s
+// the docs are the whole README: two full-page shots of a page tens of
+// thousands of px tall. When the README was 40 % longer than now (before
+// its performance notebook moved to PERFORMANCE.md) they took up to 91 s
+// in full runs of the suite
 test("docs", async ({ page }) => {
   test.setTimeout(180_000);
   await page.goto("/docs");
