@@ -363,8 +363,10 @@ const decide = `
 // 2. decide which holds fit (above);
 // 3. everything else happens only for the holds that got a row.
 const sqlOf = (statement: InStatement) => (typeof statement === "string" ? statement : statement.sql);
+const sqlTexts = (statements: NamedStatements) =>
+  Object.fromEntries(Object.entries(statements).map(([name, statement]) => [name, sqlOf(statement)]));
 const reserveSql = {
-  ...Object.fromEntries(Object.entries(expireStatements(touchingRows(groupRows), {})).map(([n, s]) => [n, sqlOf(s)])),
+  ...sqlTexts(expireStatements(touchingRows(groupRows), {})),
   decide,
   insertHolds: `INSERT INTO reservations
             (id, status, holder_hash, session_hash, client_key, address_key, customer_key, api_key_id,
@@ -379,11 +381,7 @@ const reserveSql = {
           WHERE inventory.product_id = t.product_id AND inventory.warehouse_id = t.warehouse_id`,
   insertLines: `INSERT INTO reservation_items (reservation_id, product_id, warehouse_id, quantity)
           SELECT c.id, l.product_id, l.warehouse_id, l.quantity FROM ${heldLines} ORDER BY c.seq`,
-  ...Object.fromEntries(
-    Object.entries(
-      stockChangedEvents("stockEvents", `SELECT l.product_id, l.warehouse_id FROM ${heldLines}`, "1", {}),
-    ).map(([n, s]) => [n, sqlOf(s)]),
-  ),
+  ...sqlTexts(stockChangedEvents("stockEvents", `SELECT l.product_id, l.warehouse_id FROM ${heldLines}`, "1", {})),
   createdEvents: sqlOf(
     newHoldEvents(
       {
